@@ -1,0 +1,201 @@
+//! `plan.toml` (title, period, languages, areas, approval rule) and `forum/members.toml`
+//! (the multi-stakeholder forum and the working groups).
+
+use serde::{Deserialize, Serialize};
+
+use super::commitment::is_valid_id;
+use super::month::YearMonth;
+use super::problem::{Problem, Problems};
+
+/// Text in the master language and its translations: `{ zh-TW = "…", en = "…" }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedText(pub std::collections::BTreeMap<String, String>);
+
+impl LocalizedText {
+    /// The text in `lang`, else in the master language, else any.
+    pub fn get<'a>(&'a self, lang: &str, master: &str) -> &'a str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(master))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    pub plan: PlanInfo,
+    #[serde(default)]
+    pub areas: Vec<Area>,
+    #[serde(default)]
+    pub approval: ApprovalRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInfo {
+    pub title: LocalizedText,
+    pub period: PlanPeriod,
+    pub master_language: String,
+    #[serde(default)]
+    pub translations: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPeriod {
+    pub start: String,
+    pub end: String,
+}
+
+/// An area (範疇) of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub id: String,
+    pub title: LocalizedText,
+}
+
+/// How many approvals from each sector a proposal needs, per commitment it touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalRule {
+    pub government_approvals: u32,
+    pub civil_society_approvals: u32,
+    pub block_on_request_changes: bool,
+}
+
+impl Default for ApprovalRule {
+    fn default() -> ApprovalRule {
+        ApprovalRule {
+            government_approvals: 1,
+            civil_society_approvals: 1,
+            block_on_request_changes: true,
+        }
+    }
+}
+
+impl PlanConfig {
+    pub const PATH: &'static str = "plan.toml";
+
+    /// Parses and validates `plan.toml`.
+    pub fn parse(text: &str) -> Result<PlanConfig, Problems> {
+        let path = Self::PATH;
+        let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+        let config: PlanConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_at(s.start));
+            Problems(vec![Problem::new(path, line, "plan.toml", e.message().trim())])
+        })?;
+        let mut problems = Vec::new();
+        let line_of = |needle: &str| text.find(needle).map_or(1, line_at);
+        for (field, value) in [("plan.period.start", &config.plan.period.start), ("plan.period.end", &config.plan.period.end)] {
+            if let Err(e) = value.parse::<YearMonth>() {
+                problems.push(Problem::new(path, line_of("period"), field, e));
+            }
+        }
+        if config.plan.title.0.get(&config.plan.master_language).is_none() {
+            problems.push(Problem::new(
+                path,
+                line_of("title"),
+                "plan.title",
+                format!("the title needs a text in the master language \"{}\"", config.plan.master_language),
+            ));
+        }
+        for (i, area) in config.areas.iter().enumerate() {
+            let line = line_of(&format!("\"{}\"", area.id));
+            if !is_valid_id(&area.id) {
+                problems.push(Problem::new(path, line, format!("areas[{}].id", i + 1), format!("area id \"{}\" may only hold a-z, 0-9, '-' and '_'", area.id)));
+            }
+            if config.areas[..i].iter().any(|a| a.id == area.id) {
+                problems.push(Problem::new(path, line, format!("areas[{}].id", i + 1), format!("area id \"{}\" is used twice", area.id)));
+            }
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Problems(problems))
+        }
+    }
+
+    /// The master language first, then the translations.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.plan.master_language.as_str())
+            .chain(self.plan.translations.iter().map(String::as_str))
+    }
+
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.id == id)
+    }
+}
+
+/// `forum/members.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forum {
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    /// `government` or `civil_society`.
+    pub sector: String,
+    /// `convener`, `co-convener` or `member`.
+    pub role: String,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub email: String,
+    /// Commitment ids whose working group this person belongs to.
+    #[serde(default)]
+    pub working_groups: Vec<String>,
+}
+
+impl Forum {
+    pub const PATH: &'static str = "forum/members.toml";
+    pub const SECTORS: [&'static str; 2] = ["government", "civil_society"];
+    pub const ROLES: [&'static str; 3] = ["convener", "co-convener", "member"];
+
+    pub fn parse(text: &str) -> Result<Forum, Problems> {
+        let path = Self::PATH;
+        let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+        let forum: Forum = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_at(s.start));
+            Problems(vec![Problem::new(path, line, "members", e.message().trim())])
+        })?;
+        let mut problems = Vec::new();
+        for (i, m) in forum.members.iter().enumerate() {
+            let line = text.find(&format!("\"{}\"", m.id)).map_or(1, line_at);
+            let field = |f: &str| format!("members[{}].{f}", i + 1);
+            if !is_valid_id(&m.id) {
+                problems.push(Problem::new(path, line, field("id"), format!("member id \"{}\" may only hold a-z, 0-9, '-' and '_'", m.id)));
+            }
+            if forum.members[..i].iter().any(|o| o.id == m.id) {
+                problems.push(Problem::new(path, line, field("id"), format!("member id \"{}\" is used twice", m.id)));
+            }
+            if !Self::SECTORS.contains(&m.sector.as_str()) {
+                problems.push(Problem::new(path, line, field("sector"), format!("sector \"{}\" must be government or civil_society", m.sector)));
+            }
+            if !Self::ROLES.contains(&m.role.as_str()) {
+                problems.push(Problem::new(path, line, field("role"), format!("role \"{}\" must be convener, co-convener or member", m.role)));
+            }
+        }
+        if problems.is_empty() {
+            Ok(forum)
+        } else {
+            Err(Problems(problems))
+        }
+    }
+
+    /// The member whose email is `email` (commit authors are matched this way).
+    pub fn by_email(&self, email: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|m| !m.email.is_empty() && m.email.eq_ignore_ascii_case(email))
+    }
+}

@@ -1,0 +1,7 @@
+//! codraft: government and civil society write an open-government national action plan
+//! together. See `ARCHITECTURE.md` for the map; each module's first lines say what it owns.
+
+pub mod doc;
+pub mod store;
+pub mod workflow;
+pub mod web;

@@ -1,0 +1,304 @@
+//! Synchronous git operations on a bare repository (git2). Called from the blocking pool or
+//! the writer thread by [`super::Store`], or directly by command-line code that runs no async
+//! runtime.
+
+use std::path::Path;
+
+use git2::{ErrorCode, FileMode, ObjectType, Oid, Repository, Sort};
+use serde::Serialize;
+
+use super::StoreError;
+
+/// Who wrote a commit, and when (seconds since the epoch, offset from UTC in minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub name: String,
+    pub email: String,
+    pub seconds: i64,
+    pub offset_minutes: i32,
+}
+
+impl Signature {
+    /// `name <email>` now, in UTC.
+    pub fn now(name: &str, email: &str) -> Signature {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Signature {
+            name: name.to_string(),
+            email: email.to_string(),
+            seconds,
+            offset_minutes: 0,
+        }
+    }
+
+    fn to_git(&self) -> Result<git2::Signature<'static>, git2::Error> {
+        git2::Signature::new(
+            &self.name,
+            &self.email,
+            &git2::Time::new(self.seconds, self.offset_minutes),
+        )
+    }
+}
+
+/// One file to write (`Some(bytes)`) or delete (`None`) in a commit.
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    pub path: String,
+    pub content: Option<Vec<u8>>,
+}
+
+/// A commit as history pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short_id: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// Offset from UTC of the author's clock, in minutes.
+    pub offset_minutes: i32,
+    pub summary: String,
+    pub message: String,
+    pub parents: Vec<String>,
+}
+
+impl CommitInfo {
+    fn of(commit: &git2::Commit<'_>) -> CommitInfo {
+        let author = commit.author();
+        let id = commit.id().to_string();
+        CommitInfo {
+            short_id: id[..10].to_string(),
+            id,
+            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: author.when().seconds(),
+            offset_minutes: author.when().offset_minutes(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
+/// Creates a bare repository whose HEAD names `refs/heads/main`.
+pub fn init_bare(path: &Path) -> Result<Repository, StoreError> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.bare(true).initial_head("main").mkpath(true);
+    Ok(Repository::init_opts(path, &opts)?)
+}
+
+/// A rev as people write it: a branch (`main`, `proposals/3-budget`), a tag (`rounds/2021-04`),
+/// a full ref (`refs/heads/main`) or a commit id (full or at least 7 hex digits).
+/// Anything else, including revision expressions such as `main~1`, is refused.
+pub fn resolve(repo: &Repository, rev: &str) -> Result<Oid, StoreError> {
+    let unknown = || StoreError::UnknownRef(rev.to_string());
+    let plain = !rev.is_empty()
+        && rev.len() <= 200
+        && rev
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !rev.contains("..")
+        && !rev.starts_with('/')
+        && !rev.ends_with('/');
+    if !plain {
+        return Err(unknown());
+    }
+    let candidates = if rev.starts_with("refs/") {
+        vec![rev.to_string()]
+    } else {
+        vec![format!("refs/heads/{rev}"), format!("refs/tags/{rev}")]
+    };
+    for name in candidates {
+        match repo.find_reference(&name) {
+            Ok(r) => return Ok(r.peel_to_commit()?.id()),
+            Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidSpec) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if rev.len() >= 7 && rev.len() <= 40 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
+        let object = match repo.revparse_single(rev) {
+            Ok(o) => o,
+            Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::Ambiguous | ErrorCode::InvalidSpec) => {
+                return Err(unknown())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        return object.peel_to_commit().map(|c| c.id()).map_err(|_| unknown());
+    }
+    Err(unknown())
+}
+
+/// The head of a branch, or `None` when it does not exist.
+pub fn branch_head(repo: &Repository, branch: &str) -> Result<Option<Oid>, StoreError> {
+    match repo.find_reference(&format!("refs/heads/{branch}")) {
+        Ok(r) => Ok(Some(r.peel_to_commit()?.id())),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file's bytes at a commit; `None` when nothing or a folder is at that path.
+pub fn read_file(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let entry = match tree.get_path(Path::new(path)) {
+        Ok(entry) => entry,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if entry.kind() != Some(ObjectType::Blob) {
+        return Ok(None);
+    }
+    Ok(Some(repo.find_blob(entry.id())?.content().to_vec()))
+}
+
+/// The names of the entries of a folder at a commit (files and folders), sorted by git.
+pub fn list_dir(repo: &Repository, commit: Oid, path: &str) -> Result<Vec<String>, StoreError> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let sub = if path.is_empty() {
+        tree
+    } else {
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Tree) => repo.find_tree(entry.id())?,
+            Ok(_) => return Ok(Vec::new()),
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    Ok(sub.iter().map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned()).collect())
+}
+
+/// The object id at `path` in a commit's tree, if any.
+fn entry_id(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Result<Option<Oid>, StoreError> {
+    let _ = repo;
+    if path.is_empty() {
+        return Ok(Some(commit.tree_id()));
+    }
+    match commit.tree()?.get_path(Path::new(path)) {
+        Ok(entry) => Ok(Some(entry.id())),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Commits reachable from `from` that changed `path` (a file or a folder), newest first, at
+/// most `limit`. A merge counts when `path` differs from every parent.
+pub fn history(repo: &Repository, from: Oid, path: &str, limit: usize) -> Result<Vec<CommitInfo>, StoreError> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    walk.push(from)?;
+    let mut out = Vec::new();
+    for oid in walk {
+        if out.len() >= limit {
+            break;
+        }
+        let commit = repo.find_commit(oid?)?;
+        let here = entry_id(repo, &commit, path)?;
+        let mut changed = commit.parent_count() == 0 && here.is_some();
+        if commit.parent_count() > 0 {
+            changed = true;
+            for parent in commit.parents() {
+                if entry_id(repo, &parent, path)? == here {
+                    changed = false;
+                    break;
+                }
+            }
+        }
+        if changed {
+            out.push(CommitInfo::of(&commit));
+        }
+    }
+    Ok(out)
+}
+
+/// One commit's description.
+pub fn commit_info(repo: &Repository, commit: Oid) -> Result<CommitInfo, StoreError> {
+    Ok(CommitInfo::of(&repo.find_commit(commit)?))
+}
+
+/// A path inside the repository: relative, `/`-separated, no empty, `.` or `..` parts, not
+/// into `.git`.
+pub fn check_path(path: &str) -> Result<(), StoreError> {
+    let ok = !path.is_empty()
+        && path.len() <= 1024
+        && !path.contains('\0')
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.eq_ignore_ascii_case(".git"));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadPath(path.to_string()))
+    }
+}
+
+/// Writes `changes` as one commit on top of `branch`, without a worktree, then moves the
+/// branch by compare-and-swap from `expected` (`None`: the branch must not exist yet).
+pub fn commit(
+    repo: &Repository,
+    branch: &str,
+    expected: Option<Oid>,
+    changes: &[FileChange],
+    author: &Signature,
+    message: &str,
+) -> Result<Oid, StoreError> {
+    let refname = format!("refs/heads/{branch}");
+    if !git2::Reference::is_valid_name(&refname) {
+        return Err(StoreError::UnknownRef(branch.to_string()));
+    }
+    for change in changes {
+        check_path(&change.path)?;
+    }
+    let current = branch_head(repo, branch)?;
+    if current != expected {
+        return Err(match (expected, current) {
+            (None, Some(_)) => StoreError::BranchExists(branch.to_string()),
+            (expected, actual) => StoreError::StaleHead {
+                branch: branch.to_string(),
+                expected: expected.map_or("nothing".into(), |o| o.to_string()),
+                actual: actual.map_or("nothing".into(), |o| o.to_string()),
+            },
+        });
+    }
+    let parent = expected.map(|oid| repo.find_commit(oid)).transpose()?;
+    let base_tree = match &parent {
+        Some(p) => p.tree()?,
+        None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+    };
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for change in changes {
+        match &change.content {
+            Some(bytes) => {
+                let blob = repo.blob(bytes)?;
+                update.upsert(change.path.as_str(), blob, FileMode::Blob);
+            }
+            None => {
+                update.remove(change.path.as_str());
+            }
+        }
+    }
+    let tree = repo.find_tree(update.create_updated(repo, &base_tree)?)?;
+    let sig = author.to_git()?;
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let oid = repo.commit(None, &sig, &sig, message, &tree, &parents)?;
+    let log = format!("codraft: {}", message.lines().next().unwrap_or(""));
+    let moved = match expected {
+        Some(old) => repo.reference_matching(&refname, oid, true, old, &log),
+        None => repo.reference(&refname, oid, false, &log),
+    };
+    match moved {
+        Ok(_) => Ok(oid),
+        // Another writer (e.g. a push) moved the branch between our check and our update.
+        Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+            let actual = branch_head(repo, branch)?;
+            Err(StoreError::StaleHead {
+                branch: branch.to_string(),
+                expected: expected.map_or("nothing".into(), |o| o.to_string()),
+                actual: actual.map_or("nothing".into(), |o| o.to_string()),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}

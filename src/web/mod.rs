@@ -1,0 +1,136 @@
+//! The web layer (axum): server-rendered pages (tera), their JSON twins under `/api`, static
+//! files. Handlers are thin: they read the request, ask [`crate::workflow`], and render.
+//!
+//! Templates and CSS are compiled into the binary, so `codraft` runs from any folder.
+
+mod api;
+mod error;
+pub mod i18n;
+pub mod markdown;
+mod pages;
+mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::workflow::PlanReader;
+use i18n::Lang;
+
+/// The branch pages show when no `?ref=` is given.
+pub const DEFAULT_REF: &str = "main";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("commitment.html", include_str!("../../templates/commitment.html")),
+    ("history.html", include_str!("../../templates/history.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+const STYLE_CSS: &str = include_str!("../../static/style.css");
+
+/// The tera templates, shared by every handler.
+#[derive(Clone)]
+pub struct Renderer {
+    tera: Arc<tera::Tera>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Renderer, tera::Error> {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.autoescape_on(vec![".html"]);
+        Ok(Renderer { tera: Arc::new(tera) })
+    }
+
+    /// Renders a page. `switch_url` is this page in the other UI language.
+    pub fn page(&self, name: &str, lang: Lang, mut ctx: tera::Context, switch_url: &str) -> Result<String, tera::Error> {
+        ctx.insert("t", &lang.strings());
+        ctx.insert("lang", lang.code());
+        ctx.insert("switch_url", switch_url);
+        self.tera.render(name, &ctx)
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub plan: PlanReader,
+    pub render: Renderer,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/commitments/{id}", get(pages::commitment))
+        .route("/commitments/{id}/history", get(pages::history))
+        .route("/static/style.css", get(style))
+        .route("/healthz", get(api::healthz))
+        .route("/api/plan", get(api::plan))
+        .route("/api/commitments", get(api::commitments))
+        .route("/api/commitments/{id}", get(api::commitment))
+        .route("/api/commitments/{id}/history", get(api::history))
+        .fallback(pages::fallback)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn style() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE_CSS,
+    )
+}
+
+/// Serves the plan repository at `repo` on `listen` until Ctrl-C.
+pub async fn serve(repo: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
+    let store = crate::store::Store::open(repo)?;
+    let state = AppState { plan: PlanReader::new(store), render: Renderer::new()? };
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    println!("codraft is serving {} on http://{addr}/ (Ctrl-C to stop)", repo.display());
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// A boxed error for the command line, without another dependency.
+pub mod anyhow_like {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templates_parse() {
+        if let Err(e) = super::Renderer::new() {
+            let mut msg = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!("\n{s}"));
+                source = s.source();
+            }
+            panic!("{msg}");
+        }
+    }
+}
