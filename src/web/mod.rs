@@ -46,6 +46,7 @@ impl Renderer {
         let mut tera = tera::Tera::default();
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html);
         Ok(Renderer { tera: Arc::new(tera) })
     }
 
@@ -56,6 +57,23 @@ impl Renderer {
         ctx.insert("switch_url", switch_url);
         self.tera.render(name, &ctx)
     }
+}
+
+/// Escapes text for HTML text and quoted attributes. Unlike tera's default it leaves `/` as
+/// it is, so URLs in `href` stay readable.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 16);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What every handler can reach.
@@ -99,14 +117,19 @@ async fn style() -> impl axum::response::IntoResponse {
     )
 }
 
+/// The whole application for the plan repository at `repo`.
+pub fn app(repo: &std::path::Path) -> anyhow_like::Result<Router> {
+    let store = crate::store::Store::open(repo)?;
+    Ok(router(AppState { plan: PlanReader::new(store), render: Renderer::new()? }))
+}
+
 /// Serves the plan repository at `repo` on `listen` until Ctrl-C.
 pub async fn serve(repo: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
-    let store = crate::store::Store::open(repo)?;
-    let state = AppState { plan: PlanReader::new(store), render: Renderer::new()? };
+    let app = app(repo)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     println!("codraft is serving {} on http://{addr}/ (Ctrl-C to stop)", repo.display());
-    axum::serve(listener, router(state))
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

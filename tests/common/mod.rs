@@ -1,0 +1,48 @@
+//! Shared by the integration tests: a demo data directory and a real server on a real port.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use codraft::workflow::setup;
+
+/// A fresh demo data directory (built by the same code as `codraft demo`).
+pub fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(setup::demo(dir.path()).unwrap());
+    dir
+}
+
+/// Starts the server for `data_dir` on an ephemeral loopback port; returns its base URL.
+pub async fn start_server(data_dir: &Path) -> String {
+    let app = codraft::web::app(&setup::repo_path(data_dir)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Runs the plain `git` CLI (the independent client) and returns its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.org")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.org")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Clones a data directory's repository with the git CLI into `into/clone`.
+pub fn clone(data_dir: &Path, into: &Path) -> PathBuf {
+    let repo = setup::repo_path(data_dir);
+    git(into, &["clone", "-q", repo.to_str().unwrap(), "clone"]);
+    into.join("clone")
+}
