@@ -3,5 +3,5 @@
 
 pub mod doc;
 pub mod store;
-pub mod workflow;
 pub mod web;
+pub mod workflow;

@@ -10,7 +10,11 @@ use codraft::store::Signature;
 use codraft::workflow::{plan, setup};
 
 #[derive(Parser)]
-#[command(name = "codraft", version, about = "Government and civil society write an open-government national action plan together, in git.\n政府與民間在 git 中共同撰寫開放政府國家行動方案。")]
+#[command(
+    name = "codraft",
+    version,
+    about = "Government and civil society write an open-government national action plan together, in git.\n政府與民間在 git 中共同撰寫開放政府國家行動方案。"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,27 +79,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(data: &std::path::Path, listen: SocketAddr) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sync>> {
+fn serve(
+    data: &std::path::Path,
+    listen: SocketAddr,
+) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sync>> {
     let repo = setup::repo_path(data);
     if !repo.exists() {
-        return Err(format!("{} holds no plan repository (create one with `codraft init {}`)", data.display(), data.display()).into());
+        return Err(format!(
+            "{} holds no plan repository (create one with `codraft init {}`)",
+            data.display(),
+            data.display()
+        )
+        .into());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(codraft::web::serve(&repo, listen))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sync>> {
     match command {
-        Command::Init { dir, author_name, author_email } => {
+        Command::Init {
+            dir,
+            author_name,
+            author_email,
+        } => {
             let commit = setup::init(&dir, &Signature::now(&author_name, &author_email))?;
-            println!("created {} (first commit {commit})", setup::repo_path(&dir).display());
+            println!(
+                "created {} (first commit {commit})",
+                setup::repo_path(&dir).display()
+            );
             println!("serve it with: codraft serve --data {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { data, listen } => serve(&data, listen),
         Command::Check { path } => {
-            let problems = plan::check_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let problems =
+                plan::check_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             for p in &problems {
                 println!("{p}");
             }

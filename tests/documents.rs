@@ -21,15 +21,33 @@ fn every_demo_document_round_trips_at_every_commit() {
     for oid in walk {
         let commit = oid.unwrap();
         commits += 1;
-        let snapshot = load(&CommitFiles { repo: &repo, commit }, commit).unwrap();
-        assert!(snapshot.problems.is_empty(), "{commit}: {:?}", snapshot.problems);
+        let snapshot = load(
+            &CommitFiles {
+                repo: &repo,
+                commit,
+            },
+            commit,
+        )
+        .unwrap();
+        assert!(
+            snapshot.problems.is_empty(),
+            "{commit}: {:?}",
+            snapshot.problems
+        );
         for entry in &snapshot.commitments {
             for (lang, version) in &entry.versions {
                 let path = format!("commitments/{}/{lang}.md", entry.id);
                 let bytes = git::read_file(&repo, commit, &path).unwrap().unwrap();
                 let doc = version.as_ref().unwrap();
-                assert_eq!(doc.to_text().as_bytes(), bytes.as_slice(), "{path} at {commit}");
-                assert_eq!(&Commitment::parse(&path, &doc.to_text()).unwrap(), doc.as_ref());
+                assert_eq!(
+                    doc.to_text().as_bytes(),
+                    bytes.as_slice(),
+                    "{path} at {commit}"
+                );
+                assert_eq!(
+                    &Commitment::parse(&path, &doc.to_text()).unwrap(),
+                    doc.as_ref()
+                );
                 checked += 1;
             }
         }
@@ -57,16 +75,32 @@ fn every_invalid_fixture_reports_its_line_and_field() {
             continue;
         }
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let want = expected.get(&name).unwrap_or_else(|| panic!("{name} has no entry in expected.toml"));
+        let want = expected
+            .get(&name)
+            .unwrap_or_else(|| panic!("{name} has no entry in expected.toml"));
         let text = std::fs::read_to_string(&path).unwrap();
-        let problems = Commitment::parse(&format!("{name}.md"), &text).expect_err(&name).0;
-        if !problems.iter().any(|p| p.line == want.line && p.field == want.field) {
+        let problems = Commitment::parse(&format!("{name}.md"), &text)
+            .expect_err(&name)
+            .0;
+        if !problems
+            .iter()
+            .any(|p| p.line == want.line && p.field == want.field)
+        {
             let got: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-            failures.push(format!("{name}: expected {}:{}, got {got:?}", want.line, want.field));
+            failures.push(format!(
+                "{name}: expected {}:{}, got {got:?}",
+                want.line, want.field
+            ));
         }
-        assert!(problems.iter().all(|p| p.file == format!("{name}.md") && !p.message.is_empty()));
+        assert!(problems
+            .iter()
+            .all(|p| p.file == format!("{name}.md") && !p.message.is_empty()));
         seen += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(seen, expected.len(), "every expected problem has its fixture");
+    assert_eq!(
+        seen,
+        expected.len(),
+        "every expected problem has its fixture"
+    );
 }

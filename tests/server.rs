@@ -14,7 +14,10 @@ async fn get_json(url: &str) -> (StatusCode, Value) {
     let r = reqwest::get(url).await.unwrap();
     let status = r.status();
     assert!(
-        r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"),
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
         "{url} is not JSON"
     );
     (status, r.json().await.unwrap())
@@ -22,7 +25,12 @@ async fn get_json(url: &str) -> (StatusCode, Value) {
 
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 async fn get_page(client: &reqwest::Client, url: &str) -> (StatusCode, header::HeaderMap, String) {
@@ -53,8 +61,15 @@ async fn the_api_lists_19_commitments_in_5_areas() {
     let (_, plan) = get_json(&format!("{base}/api/plan")).await;
     let plan_areas = plan["areas"].as_array().unwrap();
     assert_eq!(plan_areas.len(), 5);
-    let per_area: Vec<usize> = plan_areas.iter().map(|a| a["commitments"].as_array().unwrap().len()).collect();
-    assert_eq!(per_area, [5, 5, 4, 3, 2], "seed 004: 5, 5, 4, 3 and 2 commitments per area");
+    let per_area: Vec<usize> = plan_areas
+        .iter()
+        .map(|a| a["commitments"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(
+        per_area,
+        [5, 5, 4, 3, 2],
+        "seed 004: 5, 5, 4, 3 and 2 commitments per area"
+    );
     assert_eq!(plan["problems"].as_array().unwrap().len(), 0);
 
     let (status, health) = get_json(&format!("{base}/healthz")).await;
@@ -72,12 +87,37 @@ async fn a_commitment_has_every_field_and_section_at_any_ref() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(c["number"], 4);
     assert_eq!(c["lead_agencies"][0], "法務部");
-    for key in ["period", "co_agencies", "ogp_values", "sdgs", "milestones", "contact", "participants"] {
+    for key in [
+        "period",
+        "co_agencies",
+        "ogp_values",
+        "sdgs",
+        "milestones",
+        "contact",
+        "participants",
+    ] {
         assert!(!c[key].is_null(), "{key} missing: {c}");
     }
-    let sections: Vec<&str> = c["sections"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    for required in ["description", "problem", "commitment", "contribution", "transparency", "participation", "accountability", "other-info"] {
-        assert!(sections.contains(&required), "{required} not in {sections:?}");
+    let sections: Vec<&str> = c["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    for required in [
+        "description",
+        "problem",
+        "commitment",
+        "contribution",
+        "transparency",
+        "participation",
+        "accountability",
+        "other-info",
+    ] {
+        assert!(
+            sections.contains(&required),
+            "{required} not in {sections:?}"
+        );
     }
 
     // History: several authors; the oldest version differs from today's.
@@ -89,15 +129,30 @@ async fn a_commitment_has_every_field_and_section_at_any_ref() {
     let (status, old) = get_json(&format!("{base}/api/commitments/{id}?ref={oldest}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(old["commit"], oldest);
-    assert_ne!(old["milestones"], c["milestones"], "commitment 4's indicator was reworded");
+    assert_ne!(
+        old["milestones"], c["milestones"],
+        "commitment 4's indicator was reworded"
+    );
     let (status, by_branch) = get_json(&format!("{base}/api/commitments/{id}?ref=main")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(by_branch["milestones"], c["milestones"]);
 
     // A tag made with the git CLI is a ref like any other.
     let repo = setup::repo_path(dir.path());
-    common::git(dir.path(), &["--git-dir", repo.to_str().unwrap(), "tag", "rounds/first-draft", oldest]);
-    let (status, tagged) = get_json(&format!("{base}/api/commitments/{id}?ref=rounds/first-draft")).await;
+    common::git(
+        dir.path(),
+        &[
+            "--git-dir",
+            repo.to_str().unwrap(),
+            "tag",
+            "rounds/first-draft",
+            oldest,
+        ],
+    );
+    let (status, tagged) = get_json(&format!(
+        "{base}/api/commitments/{id}?ref=rounds/first-draft"
+    ))
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(tagged["commit"], oldest);
 }
@@ -107,14 +162,46 @@ async fn bad_input_gets_a_clear_json_error() {
     let dir = common::demo_dir();
     let base = common::start_server(dir.path()).await;
     let cases = [
-        ("/api/commitments/no-such-commitment", StatusCode::NOT_FOUND, "not_found"),
-        ("/api/commitments/no-such-commitment/history", StatusCode::NOT_FOUND, "not_found"),
-        ("/api/commitments/c04-information-access?lang=fr", StatusCode::NOT_FOUND, "not_found"),
-        ("/api/commitments?ref=no-such-branch", StatusCode::BAD_REQUEST, "bad_ref"),
-        ("/api/commitments/c04-information-access?ref=main~1", StatusCode::BAD_REQUEST, "bad_ref"),
-        ("/api/commitments/c04-information-access?ref=..%2F..%2Fetc", StatusCode::BAD_REQUEST, "bad_ref"),
-        ("/api/plan?ref=deadbeefdeadbeef", StatusCode::BAD_REQUEST, "bad_ref"),
-        ("/api/commitments/c04-information-access/history?limit=many", StatusCode::BAD_REQUEST, "bad_query"),
+        (
+            "/api/commitments/no-such-commitment",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/api/commitments/no-such-commitment/history",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/api/commitments/c04-information-access?lang=fr",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/api/commitments?ref=no-such-branch",
+            StatusCode::BAD_REQUEST,
+            "bad_ref",
+        ),
+        (
+            "/api/commitments/c04-information-access?ref=main~1",
+            StatusCode::BAD_REQUEST,
+            "bad_ref",
+        ),
+        (
+            "/api/commitments/c04-information-access?ref=..%2F..%2Fetc",
+            StatusCode::BAD_REQUEST,
+            "bad_ref",
+        ),
+        (
+            "/api/plan?ref=deadbeefdeadbeef",
+            StatusCode::BAD_REQUEST,
+            "bad_ref",
+        ),
+        (
+            "/api/commitments/c04-information-access/history?limit=many",
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+        ),
         ("/api/nothing-here", StatusCode::NOT_FOUND, "not_found"),
     ];
     for (path, status, code) in cases {
@@ -134,31 +221,68 @@ async fn pages_render_in_both_languages_with_a_switch() {
     for (path, zh, en) in [
         ("/", "範疇與承諾事項", "Areas and commitments"),
         (&*format!("/commitments/{id}"), "主辦機關", "Lead agencies"),
-        (&*format!("/commitments/{id}/history"), "修訂歷程", "History"),
+        (
+            &*format!("/commitments/{id}/history"),
+            "修訂歷程",
+            "History",
+        ),
     ] {
         let (status, _, html) = get_page(&client, &format!("{base}{path}?lang=zh-TW")).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(html.contains("<html lang=\"zh-TW\">") && html.contains(zh), "{path} in Chinese");
-        assert!(html.contains(&format!("href=\"{path}?lang=en")), "{path} links to its English twin");
+        assert!(
+            html.contains("<html lang=\"zh-TW\">") && html.contains(zh),
+            "{path} in Chinese"
+        );
+        assert!(
+            html.contains(&format!("href=\"{path}?lang=en")),
+            "{path} links to its English twin"
+        );
         let (status, headers, html) = get_page(&client, &format!("{base}{path}?lang=en")).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("<html lang=\"en\">") && html.contains(en), "{path} in English");
-        assert!(headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en"));
+        assert!(
+            html.contains("<html lang=\"en\">") && html.contains(en),
+            "{path} in English"
+        );
+        assert!(headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("lang=en"));
     }
 
     // The cookie, then Accept-Language, choose the language when ?lang= is absent.
-    let r = client.get(format!("{base}/")).header(header::COOKIE, "lang=en").send().await.unwrap();
+    let r = client
+        .get(format!("{base}/"))
+        .header(header::COOKIE, "lang=en")
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
-    let r = client.get(format!("{base}/")).header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9").send().await.unwrap();
+    let r = client
+        .get(format!("{base}/"))
+        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
-    let r = client.get(format!("{base}/")).header(header::ACCEPT_LANGUAGE, "zh-TW,zh;q=0.9,en;q=0.5").send().await.unwrap();
+    let r = client
+        .get(format!("{base}/"))
+        .header(header::ACCEPT_LANGUAGE, "zh-TW,zh;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("<html lang=\"zh-TW\">"));
 
     // The home lists every commitment; the commitment page shows its fields and sections.
     let (_, _, home) = get_page(&client, &format!("{base}/")).await;
     assert_eq!(home.matches("href=\"/commitments/c").count(), 19);
     let (_, _, page) = get_page(&client, &format!("{base}/commitments/{id}")).await;
-    for needle in ["id=\"problem\"", "id=\"commitment\"", "id=\"milestones\"", "法務部", "/api/commitments/c04-information-access"] {
+    for needle in [
+        "id=\"problem\"",
+        "id=\"commitment\"",
+        "id=\"milestones\"",
+        "法務部",
+        "/api/commitments/c04-information-access",
+    ] {
         assert!(page.contains(needle), "{needle}");
     }
     // History shows authors of both sectors and links to each version.
@@ -195,22 +319,51 @@ async fn document_html_is_sanitized_and_broken_documents_do_not_break_the_site()
     assert_ne!(hostile, text);
     let author = Signature::now("Mallory", "m@example.org");
     let second = store
-        .commit("main", Some(head), vec![FileChange { path: path.into(), content: Some(hostile.into_bytes()) }], author.clone(), "x")
+        .commit(
+            "main",
+            Some(head),
+            vec![FileChange {
+                path: path.into(),
+                content: Some(hostile.into_bytes()),
+            }],
+            author.clone(),
+            "x",
+        )
         .await
         .unwrap();
-    let (_, _, page) = get_page(&client, &format!("{base}/commitments/c04-information-access")).await;
+    let (_, _, page) = get_page(
+        &client,
+        &format!("{base}/commitments/c04-information-access"),
+    )
+    .await;
     assert!(!page.contains("<script>alert"), "script survived");
     assert!(!page.contains("onerror"), "handler survived");
 
     // A broken document (pushed by someone) shows its problems instead of failing the site.
     let broken = "+++\nid = \"c04-information-access\"\n+++\n";
     store
-        .commit("main", Some(second), vec![FileChange { path: path.into(), content: Some(broken.into()) }], author, "break")
+        .commit(
+            "main",
+            Some(second),
+            vec![FileChange {
+                path: path.into(),
+                content: Some(broken.into()),
+            }],
+            author,
+            "break",
+        )
         .await
         .unwrap();
-    let (status, _, page) = get_page(&client, &format!("{base}/commitments/c04-information-access")).await;
+    let (status, _, page) = get_page(
+        &client,
+        &format!("{base}/commitments/c04-information-access"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("zh-TW.md:1"), "the page names the file and line");
+    assert!(
+        page.contains("zh-TW.md:1"),
+        "the page names the file and line"
+    );
     let (status, body) = get_json(&format!("{base}/api/commitments/c04-information-access")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_error(&body, "invalid_document");

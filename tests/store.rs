@@ -7,11 +7,19 @@ mod common;
 use codraft::store::{git, FileChange, Signature, Store, StoreError};
 
 fn author(name: &str) -> Signature {
-    Signature { name: name.into(), email: format!("{name}@example.org"), seconds: 1_600_000_000, offset_minutes: 480 }
+    Signature {
+        name: name.into(),
+        email: format!("{name}@example.org"),
+        seconds: 1_600_000_000,
+        offset_minutes: 480,
+    }
 }
 
 fn put(path: &str, text: &str) -> FileChange {
-    FileChange { path: path.into(), content: Some(text.as_bytes().to_vec()) }
+    FileChange {
+        path: path.into(),
+        content: Some(text.as_bytes().to_vec()),
+    }
 }
 
 #[tokio::test]
@@ -22,14 +30,26 @@ async fn writes_read_back_at_branch_tag_and_commit() {
     let store = Store::open(&path).unwrap();
 
     let first = store
-        .commit("main", None, vec![put("a/x.md", "一"), put("b/y.md", "二")], author("ana"), "first")
+        .commit(
+            "main",
+            None,
+            vec![put("a/x.md", "一"), put("b/y.md", "二")],
+            author("ana"),
+            "first",
+        )
         .await
         .unwrap();
     let second = store
         .commit(
             "main",
             Some(first),
-            vec![put("a/x.md", "一（修正）"), FileChange { path: "b/y.md".into(), content: None }],
+            vec![
+                put("a/x.md", "一（修正）"),
+                FileChange {
+                    path: "b/y.md".into(),
+                    content: None,
+                },
+            ],
             author("bo"),
             "second",
         )
@@ -40,24 +60,67 @@ async fn writes_read_back_at_branch_tag_and_commit() {
     let work = tempfile::tempdir().unwrap();
     common::git(work.path(), &["clone", "-q", path.to_str().unwrap(), "c"]);
     let clone = work.path().join("c");
-    common::git(&clone, &["tag", "-a", "rounds/first", "-m", "first round", &first.to_string()]);
+    common::git(
+        &clone,
+        &[
+            "tag",
+            "-a",
+            "rounds/first",
+            "-m",
+            "first round",
+            &first.to_string(),
+        ],
+    );
     common::git(&clone, &["push", "-q", "origin", "rounds/first"]);
-    assert_eq!(std::fs::read_to_string(clone.join("a/x.md")).unwrap(), "一（修正）");
+    assert_eq!(
+        std::fs::read_to_string(clone.join("a/x.md")).unwrap(),
+        "一（修正）"
+    );
     assert!(!clone.join("b/y.md").exists());
 
     assert_eq!(store.resolve("main").await.unwrap(), second);
     assert_eq!(store.resolve("refs/heads/main").await.unwrap(), second);
     assert_eq!(store.resolve("rounds/first").await.unwrap(), first);
-    assert_eq!(store.resolve(&first.to_string()[..10]).await.unwrap(), first);
-    assert_eq!(store.read_file(first, "a/x.md").await.unwrap().unwrap(), "一".as_bytes());
+    assert_eq!(
+        store.resolve(&first.to_string()[..10]).await.unwrap(),
+        first
+    );
+    assert_eq!(
+        store.read_file(first, "a/x.md").await.unwrap().unwrap(),
+        "一".as_bytes()
+    );
     assert_eq!(store.read_file(second, "b/y.md").await.unwrap(), None);
-    assert_eq!(store.read_file(second, "a").await.unwrap(), None, "a folder is not a file");
+    assert_eq!(
+        store.read_file(second, "a").await.unwrap(),
+        None,
+        "a folder is not a file"
+    );
 
-    for bad in ["nope", "main~1", "HEAD^{tree}", "../main", "", "main..other", "0000000"] {
-        assert!(matches!(store.resolve(bad).await, Err(StoreError::UnknownRef(_))), "{bad}");
+    for bad in [
+        "nope",
+        "main~1",
+        "HEAD^{tree}",
+        "../main",
+        "",
+        "main..other",
+        "0000000",
+    ] {
+        assert!(
+            matches!(store.resolve(bad).await, Err(StoreError::UnknownRef(_))),
+            "{bad}"
+        );
     }
-    let history = store.read(move |repo| git::history(repo, second, "b", 10)).await.unwrap();
-    assert_eq!(history.iter().map(|c| c.summary.as_str()).collect::<Vec<_>>(), ["second", "first"]);
+    let history = store
+        .read(move |repo| git::history(repo, second, "b", 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|c| c.summary.as_str())
+            .collect::<Vec<_>>(),
+        ["second", "first"]
+    );
     assert_eq!(history[1].author_name, "ana");
 }
 
@@ -67,21 +130,77 @@ async fn a_stale_expected_head_is_refused_and_writes_nothing() {
     let path = dir.path().join("plan.git");
     git::init_bare(&path).unwrap();
     let store = Store::open(&path).unwrap();
-    let first = store.commit("main", None, vec![put("f.md", "1")], author("a"), "1").await.unwrap();
-    let second = store.commit("main", Some(first), vec![put("f.md", "2")], author("a"), "2").await.unwrap();
+    let first = store
+        .commit("main", None, vec![put("f.md", "1")], author("a"), "1")
+        .await
+        .unwrap();
+    let second = store
+        .commit(
+            "main",
+            Some(first),
+            vec![put("f.md", "2")],
+            author("a"),
+            "2",
+        )
+        .await
+        .unwrap();
 
-    let stale = store.commit("main", Some(first), vec![put("f.md", "lost")], author("b"), "stale").await;
-    assert!(matches!(stale, Err(StoreError::StaleHead { .. })), "{stale:?}");
-    let again = store.commit("main", None, vec![put("f.md", "x")], author("b"), "recreate").await;
-    assert!(matches!(again, Err(StoreError::BranchExists(_))), "{again:?}");
+    let stale = store
+        .commit(
+            "main",
+            Some(first),
+            vec![put("f.md", "lost")],
+            author("b"),
+            "stale",
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::StaleHead { .. })),
+        "{stale:?}"
+    );
+    let again = store
+        .commit(
+            "main",
+            None,
+            vec![put("f.md", "x")],
+            author("b"),
+            "recreate",
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::BranchExists(_))),
+        "{again:?}"
+    );
     assert_eq!(store.resolve("main").await.unwrap(), second);
-    assert_eq!(store.read_file(second, "f.md").await.unwrap().unwrap(), b"2");
+    assert_eq!(
+        store.read_file(second, "f.md").await.unwrap().unwrap(),
+        b"2"
+    );
 
-    for bad in ["../escape.md", "/abs.md", "a//b.md", ".git/config", "a/./b.md", ""] {
-        let r = store.commit("main", Some(second), vec![put(bad, "x")], author("c"), "bad").await;
+    for bad in [
+        "../escape.md",
+        "/abs.md",
+        "a//b.md",
+        ".git/config",
+        "a/./b.md",
+        "",
+    ] {
+        let r = store
+            .commit(
+                "main",
+                Some(second),
+                vec![put(bad, "x")],
+                author("c"),
+                "bad",
+            )
+            .await;
         assert!(matches!(r, Err(StoreError::BadPath(_))), "{bad}: {r:?}");
     }
-    assert_eq!(store.resolve("main").await.unwrap(), second, "nothing was written");
+    assert_eq!(
+        store.resolve("main").await.unwrap(),
+        second,
+        "nothing was written"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,12 +209,23 @@ async fn concurrent_writers_from_one_head_exactly_one_wins() {
     let path = dir.path().join("plan.git");
     git::init_bare(&path).unwrap();
     let store = Store::open(&path).unwrap();
-    let base = store.commit("main", None, vec![put("f.md", "base")], author("a"), "base").await.unwrap();
+    let base = store
+        .commit("main", None, vec![put("f.md", "base")], author("a"), "base")
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                store.commit("main", Some(base), vec![put("f.md", &format!("writer {i}"))], author("w"), "race").await
+                store
+                    .commit(
+                        "main",
+                        Some(base),
+                        vec![put("f.md", &format!("writer {i}"))],
+                        author("w"),
+                        "race",
+                    )
+                    .await
             })
         })
         .collect();
@@ -111,8 +241,18 @@ async fn concurrent_writers_from_one_head_exactly_one_wins() {
     assert_eq!(store.resolve("main").await.unwrap(), wins[0]);
     // The git CLI agrees and the repository is sound.
     let work = tempfile::tempdir().unwrap();
-    assert_eq!(common::git(work.path(), &["--git-dir", path.to_str().unwrap(), "rev-parse", "main"]).trim(), wins[0].to_string());
-    common::git(work.path(), &["--git-dir", path.to_str().unwrap(), "fsck", "--strict"]);
+    assert_eq!(
+        common::git(
+            work.path(),
+            &["--git-dir", path.to_str().unwrap(), "rev-parse", "main"]
+        )
+        .trim(),
+        wins[0].to_string()
+    );
+    common::git(
+        work.path(),
+        &["--git-dir", path.to_str().unwrap(), "fsck", "--strict"],
+    );
 }
 
 #[tokio::test]
@@ -121,7 +261,10 @@ async fn a_push_between_read_and_write_is_refused_not_overwritten() {
     let path = dir.path().join("plan.git");
     git::init_bare(&path).unwrap();
     let store = Store::open(&path).unwrap();
-    let base = store.commit("main", None, vec![put("f.md", "base")], author("a"), "base").await.unwrap();
+    let base = store
+        .commit("main", None, vec![put("f.md", "base")], author("a"), "base")
+        .await
+        .unwrap();
     // Someone pushes with the git CLI.
     let work = tempfile::tempdir().unwrap();
     common::git(work.path(), &["clone", "-q", path.to_str().unwrap(), "c"]);
@@ -130,8 +273,19 @@ async fn a_push_between_read_and_write_is_refused_not_overwritten() {
     common::git(&clone, &["commit", "-qam", "pushed"]);
     common::git(&clone, &["push", "-q", "origin", "main"]);
     // Our write, based on what we read before the push, is refused.
-    let r = store.commit("main", Some(base), vec![put("f.md", "ours")], author("b"), "ours").await;
+    let r = store
+        .commit(
+            "main",
+            Some(base),
+            vec![put("f.md", "ours")],
+            author("b"),
+            "ours",
+        )
+        .await;
     assert!(matches!(r, Err(StoreError::StaleHead { .. })), "{r:?}");
     let head = store.resolve("main").await.unwrap();
-    assert_eq!(store.read_file(head, "f.md").await.unwrap().unwrap(), b"pushed");
+    assert_eq!(
+        store.read_file(head, "f.md").await.unwrap().unwrap(),
+        b"pushed"
+    );
 }

@@ -169,7 +169,10 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn line_at(&self, file_offset: usize) -> usize {
         let end = file_offset.min(self.text.len());
-        1 + self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count()
+        1 + self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
     }
 
     fn line_of(&self, span: Range<usize>) -> usize {
@@ -177,7 +180,8 @@ impl Reader<'_> {
     }
 
     fn problem(&mut self, line: usize, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem::new(self.path, line, field, message));
+        self.problems
+            .push(Problem::new(self.path, line, field, message));
     }
 
     fn note(&mut self, field: impl Into<String>, span: Range<usize>) -> usize {
@@ -200,9 +204,18 @@ impl Reader<'_> {
         }
     }
 
-    fn month(&mut self, value: Option<Spanned<String>>, field: &str, line: usize) -> Option<YearMonth> {
+    fn month(
+        &mut self,
+        value: Option<Spanned<String>>,
+        field: &str,
+        line: usize,
+    ) -> Option<YearMonth> {
         let Some(value) = value else {
-            self.problem(line, field, format!("required field \"{field}\" is missing"));
+            self.problem(
+                line,
+                field,
+                format!("required field \"{field}\" is missing"),
+            );
             return None;
         };
         let line = self.note(field, value.span());
@@ -215,7 +228,12 @@ impl Reader<'_> {
         }
     }
 
-    fn non_empty_text(&mut self, value: Option<Spanned<String>>, field: &str, line: usize) -> Option<String> {
+    fn non_empty_text(
+        &mut self,
+        value: Option<Spanned<String>>,
+        field: &str,
+        line: usize,
+    ) -> Option<String> {
         match value {
             Some(v) if !v.get_ref().trim().is_empty() => {
                 self.note(field, v.span());
@@ -227,7 +245,11 @@ impl Reader<'_> {
                 None
             }
             None => {
-                self.problem(line, field, format!("required field \"{field}\" is missing"));
+                self.problem(
+                    line,
+                    field,
+                    format!("required field \"{field}\" is missing"),
+                );
                 None
             }
         }
@@ -254,7 +276,11 @@ impl Commitment {
         };
         if let Some(pos) = text.find('\r') {
             let line = r.line_at(pos);
-            r.problem(line, "file", "line endings must be LF (\\n), not CRLF or CR");
+            r.problem(
+                line,
+                "file",
+                "line endings must be LF (\\n), not CRLF or CR",
+            );
             return Err(Problems(r.problems));
         }
         let Some((front_text, body, body_offset)) = split_front_matter(text) else {
@@ -386,14 +412,20 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
             r.problem(
                 *line,
                 "id",
-                format!("id \"{id}\" may only hold a-z, 0-9, '-' and '_' (e.g. c04-information-access)"),
+                format!(
+                    "id \"{id}\" may only hold a-z, 0-9, '-' and '_' (e.g. c04-information-access)"
+                ),
             );
         }
     }
     let number = match r.required(raw.number, "number") {
         Some((n, _)) if (1..=9999).contains(&n) => Some(n as u32),
         Some((n, line)) => {
-            r.problem(line, "number", format!("number {n} must be between 1 and 9999"));
+            r.problem(
+                line,
+                "number",
+                format!("number {n} must be between 1 and 9999"),
+            );
             None
         }
         None => None,
@@ -413,7 +445,11 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
         let end = r.month(p.end, "period.end", line);
         if let (Some(start), Some(end)) = (start, end) {
             if end < start {
-                r.problem(line, "period", format!("period ends ({end}) before it starts ({start})"));
+                r.problem(
+                    line,
+                    "period",
+                    format!("period ends ({end}) before it starts ({start})"),
+                );
             } else {
                 period = Some((start, end));
             }
@@ -422,7 +458,11 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
 
     let lead_agencies = match r.required(raw.lead_agencies, "lead_agencies") {
         Some((list, line)) if list.iter().all(|a| a.trim().is_empty()) => {
-            r.problem(line, "lead_agencies", "at least one lead agency (主辦機關) is required");
+            r.problem(
+                line,
+                "lead_agencies",
+                "at least one lead agency (主辦機關) is required",
+            );
             None
         }
         other => other.map(|(l, _)| l),
@@ -438,10 +478,17 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
                 r.problem(
                     line,
                     "ogp_values",
-                    format!("unknown OGP value \"{v}\" (known: {})", OGP_VALUES.join(", ")),
+                    format!(
+                        "unknown OGP value \"{v}\" (known: {})",
+                        OGP_VALUES.join(", ")
+                    ),
                 );
             } else if ogp_values.contains(&v) {
-                r.problem(line, "ogp_values", format!("OGP value \"{v}\" is listed twice"));
+                r.problem(
+                    line,
+                    "ogp_values",
+                    format!("OGP value \"{v}\" is listed twice"),
+                );
             } else {
                 ogp_values.push(v);
             }
@@ -453,7 +500,14 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
         let line = r.line_of(goal.span());
         match u8::try_from(*goal.get_ref()) {
             Ok(g) if (1..=17).contains(&g) => sdgs.push(g),
-            _ => r.problem(line, "sdgs", format!("{} is not a Sustainable Development Goal (1–17)", goal.get_ref())),
+            _ => r.problem(
+                line,
+                "sdgs",
+                format!(
+                    "{} is not a Sustainable Development Goal (1–17)",
+                    goal.get_ref()
+                ),
+            ),
         }
     }
 
@@ -463,7 +517,11 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
             let c = c.into_inner();
             if !c.email.is_empty() && !c.email.contains('@') {
                 let line = email_line(front_text, r, line);
-                r.problem(line, "contact.email", format!("\"{}\" is not an email address", c.email));
+                r.problem(
+                    line,
+                    "contact.email",
+                    format!("\"{}\" is not an email address", c.email),
+                );
             }
             c
         }
@@ -483,10 +541,18 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
         if let Some(id) = &id {
             if !is_valid_id(id) {
                 let line = r.line_of_field(&field("id"), line);
-                r.problem(line, field("id"), format!("milestone id \"{id}\" may only hold a-z, 0-9, '-' and '_'"));
+                r.problem(
+                    line,
+                    field("id"),
+                    format!("milestone id \"{id}\" may only hold a-z, 0-9, '-' and '_'"),
+                );
             } else if milestones.iter().any(|other| &other.id == id) {
                 let line = r.line_of_field(&field("id"), line);
-                r.problem(line, field("id"), format!("milestone id \"{id}\" is used twice"));
+                r.problem(
+                    line,
+                    field("id"),
+                    format!("milestone id \"{id}\" is used twice"),
+                );
             }
         }
         if let (Some(start), Some(end)) = (start, end) {
@@ -495,12 +561,20 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
                 r.problem(
                     line,
                     field("end"),
-                    format!("milestone {} ends ({end}) before it starts ({start})", id.as_deref().unwrap_or("?")),
+                    format!(
+                        "milestone {} ends ({end}) before it starts ({start})",
+                        id.as_deref().unwrap_or("?")
+                    ),
                 );
             }
         }
         if let (Some(id), Some(text), Some(start), Some(end)) = (id, text, start, end) {
-            milestones.push(Milestone { id, text, start, end });
+            milestones.push(Milestone {
+                id,
+                text,
+                start,
+                end,
+            });
         }
     }
 
@@ -548,7 +622,10 @@ fn key_on_line(front_text: &str, offset: usize) -> String {
     let line = front_text[start..].lines().next().unwrap_or("");
     match line.split_once('=') {
         Some((key, _)) if !key.trim().is_empty() => key.trim().trim_matches('"').to_string(),
-        _ => line.trim().trim_matches(|c| c == '[' || c == ']').to_string(),
+        _ => line
+            .trim()
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_string(),
     }
 }
 
@@ -639,7 +716,10 @@ fn split_heading(content: &str) -> (&str, Option<&str>) {
     match inner.rfind("{#") {
         Some(pos) => {
             let heading = &inner[..pos];
-            (heading.strip_suffix(' ').unwrap_or(heading), Some(&inner[pos + 2..]))
+            (
+                heading.strip_suffix(' ').unwrap_or(heading),
+                Some(&inner[pos + 2..]),
+            )
         }
         None => (content, None),
     }
@@ -657,12 +737,17 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<Problem> {
-        Commitment::parse("c.md", text).expect_err("should be invalid").0
+        Commitment::parse("c.md", text)
+            .expect_err("should be invalid")
+            .0
     }
 
     #[test]
     fn the_template_round_trips() {
-        for text in [TEMPLATE, include_str!("../../repo-template/commitments/_template/en.md")] {
+        for text in [
+            TEMPLATE,
+            include_str!("../../repo-template/commitments/_template/en.md"),
+        ] {
             let doc = Commitment::parse("t.md", text).unwrap();
             assert_eq!(doc.to_text(), text);
             assert_eq!(doc.sections.len(), 8);
@@ -674,7 +759,11 @@ mod tests {
     fn a_heading_inside_a_code_fence_is_not_a_section() {
         let text = template_with("簡述承諾事項。", "```\n## not a heading\n```");
         let doc = Commitment::parse("t.md", &text).unwrap();
-        assert!(doc.section("description").unwrap().body.contains("## not a heading"));
+        assert!(doc
+            .section("description")
+            .unwrap()
+            .body
+            .contains("## not a heading"));
         assert_eq!(doc.to_text(), text);
     }
 
@@ -683,7 +772,16 @@ mod tests {
         for (i, _) in TEMPLATE.char_indices() {
             let _ = Commitment::parse("t.md", &TEMPLATE[..i]);
         }
-        for junk in ["", "+++", "+++\n", "+++\n+++", "+++\n+++\n", "\u{feff}+++\n", "+++\nid = \n+++\n", "+++\n[[milestones]]\n+++\n"] {
+        for junk in [
+            "",
+            "+++",
+            "+++\n",
+            "+++\n+++",
+            "+++\n+++\n",
+            "\u{feff}+++\n",
+            "+++\nid = \n+++\n",
+            "+++\n[[milestones]]\n+++\n",
+        ] {
             assert!(Commitment::parse("t.md", junk).is_err(), "{junk:?}");
         }
     }

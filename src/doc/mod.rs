@@ -11,9 +11,13 @@ mod plan;
 mod problem;
 mod toml_text;
 
-pub use commitment::{Commitment, Contact, FrontMatter, Milestone, Participants, Section, OGP_VALUES};
+pub use commitment::{
+    Commitment, Contact, FrontMatter, Milestone, Participants, Section, OGP_VALUES,
+};
 pub use month::YearMonth;
-pub use plan::{ApprovalRule, Area, Forum, LocalizedText, Member, PlanConfig, PlanInfo, PlanPeriod};
+pub use plan::{
+    ApprovalRule, Area, Forum, LocalizedText, Member, PlanConfig, PlanInfo, PlanPeriod,
+};
 pub use problem::{Problem, Problems};
 
 /// Validates a commitment against the plan it belongs to: checks that need more than the file
@@ -31,7 +35,10 @@ pub fn check_in_plan(
             path,
             doc.line_of("id"),
             "id",
-            format!("id \"{}\" must equal the folder name \"{folder}\"", doc.front.id),
+            format!(
+                "id \"{}\" must equal the folder name \"{folder}\"",
+                doc.front.id
+            ),
         ));
     }
     if !plan.areas.iter().any(|a| a.id == doc.front.area) {

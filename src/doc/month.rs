@@ -50,7 +50,16 @@ mod tests {
         let b: YearMonth = "2020-12".parse().unwrap();
         assert!(b < a);
         assert_eq!(a.to_string(), "2021-01");
-        for bad in ["2021-13", "2021-1", "21-01", "2021/01", "２０２１-01", "", "2021-00", "+021-01"] {
+        for bad in [
+            "2021-13",
+            "2021-1",
+            "21-01",
+            "2021/01",
+            "２０２１-01",
+            "",
+            "2021-00",
+            "+021-01",
+        ] {
             assert!(bad.parse::<YearMonth>().is_err(), "{bad}");
         }
     }

@@ -86,30 +86,59 @@ impl PlanConfig {
         let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
         let config: PlanConfig = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| line_at(s.start));
-            Problems(vec![Problem::new(path, line, "plan.toml", e.message().trim())])
+            Problems(vec![Problem::new(
+                path,
+                line,
+                "plan.toml",
+                e.message().trim(),
+            )])
         })?;
         let mut problems = Vec::new();
         let line_of = |needle: &str| text.find(needle).map_or(1, line_at);
-        for (field, value) in [("plan.period.start", &config.plan.period.start), ("plan.period.end", &config.plan.period.end)] {
+        for (field, value) in [
+            ("plan.period.start", &config.plan.period.start),
+            ("plan.period.end", &config.plan.period.end),
+        ] {
             if let Err(e) = value.parse::<YearMonth>() {
                 problems.push(Problem::new(path, line_of("period"), field, e));
             }
         }
-        if config.plan.title.0.get(&config.plan.master_language).is_none() {
+        if !config
+            .plan
+            .title
+            .0
+            .contains_key(&config.plan.master_language)
+        {
             problems.push(Problem::new(
                 path,
                 line_of("title"),
                 "plan.title",
-                format!("the title needs a text in the master language \"{}\"", config.plan.master_language),
+                format!(
+                    "the title needs a text in the master language \"{}\"",
+                    config.plan.master_language
+                ),
             ));
         }
         for (i, area) in config.areas.iter().enumerate() {
             let line = line_of(&format!("\"{}\"", area.id));
             if !is_valid_id(&area.id) {
-                problems.push(Problem::new(path, line, format!("areas[{}].id", i + 1), format!("area id \"{}\" may only hold a-z, 0-9, '-' and '_'", area.id)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    format!("areas[{}].id", i + 1),
+                    format!(
+                        "area id \"{}\" may only hold a-z, 0-9, '-' and '_'",
+                        area.id
+                    ),
+                ));
             }
             if config.areas[..i].iter().any(|a| a.id == area.id) {
-                problems.push(Problem::new(path, line, format!("areas[{}].id", i + 1), format!("area id \"{}\" is used twice", area.id)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    format!("areas[{}].id", i + 1),
+                    format!("area id \"{}\" is used twice", area.id),
+                ));
             }
         }
         if problems.is_empty() {
@@ -166,23 +195,54 @@ impl Forum {
         let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
         let forum: Forum = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| line_at(s.start));
-            Problems(vec![Problem::new(path, line, "members", e.message().trim())])
+            Problems(vec![Problem::new(
+                path,
+                line,
+                "members",
+                e.message().trim(),
+            )])
         })?;
         let mut problems = Vec::new();
         for (i, m) in forum.members.iter().enumerate() {
             let line = text.find(&format!("\"{}\"", m.id)).map_or(1, line_at);
             let field = |f: &str| format!("members[{}].{f}", i + 1);
             if !is_valid_id(&m.id) {
-                problems.push(Problem::new(path, line, field("id"), format!("member id \"{}\" may only hold a-z, 0-9, '-' and '_'", m.id)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    field("id"),
+                    format!("member id \"{}\" may only hold a-z, 0-9, '-' and '_'", m.id),
+                ));
             }
             if forum.members[..i].iter().any(|o| o.id == m.id) {
-                problems.push(Problem::new(path, line, field("id"), format!("member id \"{}\" is used twice", m.id)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    field("id"),
+                    format!("member id \"{}\" is used twice", m.id),
+                ));
             }
             if !Self::SECTORS.contains(&m.sector.as_str()) {
-                problems.push(Problem::new(path, line, field("sector"), format!("sector \"{}\" must be government or civil_society", m.sector)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    field("sector"),
+                    format!(
+                        "sector \"{}\" must be government or civil_society",
+                        m.sector
+                    ),
+                ));
             }
             if !Self::ROLES.contains(&m.role.as_str()) {
-                problems.push(Problem::new(path, line, field("role"), format!("role \"{}\" must be convener, co-convener or member", m.role)));
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    field("role"),
+                    format!(
+                        "role \"{}\" must be convener, co-convener or member",
+                        m.role
+                    ),
+                ));
             }
         }
         if problems.is_empty() {

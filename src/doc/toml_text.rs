@@ -35,7 +35,14 @@ mod tests {
 
     #[test]
     fn strings_read_back_through_the_toml_crate() {
-        for s in ["", "法務部", "a \"quoted\" \\ path", "line\nbreak\ttab", "\u{1}\u{7f}", "「引號」"] {
+        for s in [
+            "",
+            "法務部",
+            "a \"quoted\" \\ path",
+            "line\nbreak\ttab",
+            "\u{1}\u{7f}",
+            "「引號」",
+        ] {
             let doc = format!("v = {}", string(s));
             let table: toml::Table = toml::from_str(&doc).unwrap();
             assert_eq!(table["v"].as_str(), Some(s));

@@ -75,7 +75,8 @@ impl CommitInfo {
             author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
             time: author.when().seconds(),
             offset_minutes: author.when().offset_minutes(),
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
             message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
         }
@@ -120,12 +121,20 @@ pub fn resolve(repo: &Repository, rev: &str) -> Result<Oid, StoreError> {
     if rev.len() >= 7 && rev.len() <= 40 && rev.chars().all(|c| c.is_ascii_hexdigit()) {
         let object = match repo.revparse_single(rev) {
             Ok(o) => o,
-            Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::Ambiguous | ErrorCode::InvalidSpec) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::NotFound | ErrorCode::Ambiguous | ErrorCode::InvalidSpec
+                ) =>
+            {
                 return Err(unknown())
             }
             Err(e) => return Err(e.into()),
         };
-        return object.peel_to_commit().map(|c| c.id()).map_err(|_| unknown());
+        return object
+            .peel_to_commit()
+            .map(|c| c.id())
+            .map_err(|_| unknown());
     }
     Err(unknown())
 }
@@ -140,7 +149,11 @@ pub fn branch_head(repo: &Repository, branch: &str) -> Result<Option<Oid>, Store
 }
 
 /// A file's bytes at a commit; `None` when nothing or a folder is at that path.
-pub fn read_file(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn read_file(
+    repo: &Repository,
+    commit: Oid,
+    path: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let tree = repo.find_commit(commit)?.tree()?;
     let entry = match tree.get_path(Path::new(path)) {
         Ok(entry) => entry,
@@ -166,11 +179,18 @@ pub fn list_dir(repo: &Repository, commit: Oid, path: &str) -> Result<Vec<String
             Err(e) => return Err(e.into()),
         }
     };
-    Ok(sub.iter().map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned()).collect())
+    Ok(sub
+        .iter()
+        .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
+        .collect())
 }
 
 /// The object id at `path` in a commit's tree, if any.
-fn entry_id(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Result<Option<Oid>, StoreError> {
+fn entry_id(
+    repo: &Repository,
+    commit: &git2::Commit<'_>,
+    path: &str,
+) -> Result<Option<Oid>, StoreError> {
     let _ = repo;
     if path.is_empty() {
         return Ok(Some(commit.tree_id()));
@@ -184,7 +204,12 @@ fn entry_id(repo: &Repository, commit: &git2::Commit<'_>, path: &str) -> Result<
 
 /// Commits reachable from `from` that changed `path` (a file or a folder), newest first, at
 /// most `limit`. A merge counts when `path` differs from every parent.
-pub fn history(repo: &Repository, from: Oid, path: &str, limit: usize) -> Result<Vec<CommitInfo>, StoreError> {
+pub fn history(
+    repo: &Repository,
+    from: Oid,
+    path: &str,
+    limit: usize,
+) -> Result<Vec<CommitInfo>, StoreError> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
     walk.push(from)?;
@@ -224,9 +249,9 @@ pub fn check_path(path: &str) -> Result<(), StoreError> {
         && path.len() <= 1024
         && !path.contains('\0')
         && !path.contains('\\')
-        && path
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.eq_ignore_ascii_case(".git"));
+        && path.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.eq_ignore_ascii_case(".git")
+        });
     if ok {
         Ok(())
     } else {
@@ -291,7 +316,12 @@ pub fn commit(
     match moved {
         Ok(_) => Ok(oid),
         // Another writer (e.g. a push) moved the branch between our check and our update.
-        Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+        Err(e)
+            if matches!(
+                e.code(),
+                ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+            ) =>
+        {
             let actual = branch_head(repo, branch)?;
             Err(StoreError::StaleHead {
                 branch: branch.to_string(),

@@ -132,7 +132,8 @@ impl Store {
     /// A file's bytes at a commit; `None` when the path holds no file there.
     pub async fn read_file(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let path = path.to_string();
-        self.read(move |repo| git::read_file(repo, commit, &path)).await
+        self.read(move |repo| git::read_file(repo, commit, &path))
+            .await
     }
 
     /// Commits `changes` on `branch` if its head is still `expected` (`None`: the branch must

@@ -20,24 +20,43 @@ pub struct RefQuery {
 type Q = Result<Query<RefQuery>, axum::extract::rejection::QueryRejection>;
 
 fn query(q: Q) -> Result<RefQuery, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
+    q.map(|Query(q)| q).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_query",
+            e.body_text(),
+        )
+    })
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let snapshot = state.plan.at(DEFAULT_REF).await?;
-    Ok(Json(serde_json::json!({"status": "ok", "main": snapshot.commit.to_string()})))
+    Ok(Json(
+        serde_json::json!({"status": "ok", "main": snapshot.commit.to_string()}),
+    ))
 }
 
 pub async fn plan(State(state): State<AppState>, q: Q) -> Result<Json<views::PlanView>, ApiError> {
     let q = query(q)?;
-    let snapshot = state.plan.at(q.rev.as_deref().unwrap_or(DEFAULT_REF)).await?;
-    let lang = q.lang.unwrap_or_else(|| snapshot.master_language().to_string());
+    let snapshot = state
+        .plan
+        .at(q.rev.as_deref().unwrap_or(DEFAULT_REF))
+        .await?;
+    let lang = q
+        .lang
+        .unwrap_or_else(|| snapshot.master_language().to_string());
     Ok(Json(views::plan(&snapshot, &lang)))
 }
 
-pub async fn commitments(State(state): State<AppState>, q: Q) -> Result<Json<Vec<views::CommitmentSummary>>, ApiError> {
+pub async fn commitments(
+    State(state): State<AppState>,
+    q: Q,
+) -> Result<Json<Vec<views::CommitmentSummary>>, ApiError> {
     let q = query(q)?;
-    let snapshot = state.plan.at(q.rev.as_deref().unwrap_or(DEFAULT_REF)).await?;
+    let snapshot = state
+        .plan
+        .at(q.rev.as_deref().unwrap_or(DEFAULT_REF))
+        .await?;
     Ok(Json(views::summaries(&snapshot)))
 }
 
@@ -52,13 +71,25 @@ pub async fn commitment(
     let entry = snapshot
         .commitment(&id)
         .ok_or_else(|| ApiError::not_found(format!("no commitment \"{id}\" at {rev}")))?;
-    let lang = q.lang.unwrap_or_else(|| snapshot.master_language().to_string());
+    let lang = q
+        .lang
+        .unwrap_or_else(|| snapshot.master_language().to_string());
     let doc = entry
         .versions
         .get(&lang)
-        .ok_or_else(|| ApiError::not_found(format!("commitment \"{id}\" has no \"{lang}\" version at {rev}")))?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "commitment \"{id}\" has no \"{lang}\" version at {rev}"
+            ))
+        })?
         .as_ref()
-        .map_err(|p| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", p.to_string()))?;
+        .map_err(|p| {
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_document",
+                p.to_string(),
+            )
+        })?;
     Ok(Json(views::commitment(&snapshot, doc, &lang, &lang, false)))
 }
 
@@ -72,5 +103,7 @@ pub async fn history(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let snapshot = state.plan.at(rev).await?;
     let commits = state.plan.commitment_history(&snapshot, &id, limit).await?;
-    Ok(Json(serde_json::json!({"id": id, "commits": views::commits(&snapshot, commits)})))
+    Ok(Json(
+        serde_json::json!({"id": id, "commits": views::commits(&snapshot, commits)}),
+    ))
 }

@@ -19,7 +19,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
@@ -32,12 +36,18 @@ impl From<WorkflowError> for ApiError {
         match e {
             WorkflowError::NotFound(m) => ApiError::not_found(m),
             WorkflowError::BadRef(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_ref", m),
-            WorkflowError::Invalid(p) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", p.to_string())
-            }
+            WorkflowError::Invalid(p) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_document",
+                p.to_string(),
+            ),
             WorkflowError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the repository could not be read")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the repository could not be read",
+                )
             }
         }
     }

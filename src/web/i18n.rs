@@ -65,7 +65,9 @@ impl Lang {
         let mut best: Option<(f32, Lang)> = None;
         for item in accept.split(',') {
             let mut parts = item.split(';');
-            let Some(lang) = parts.next().and_then(Lang::from_tag) else { continue };
+            let Some(lang) = parts.next().and_then(Lang::from_tag) else {
+                continue;
+            };
             let q = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .find_map(|q| q.parse::<f32>().ok())
@@ -165,7 +167,10 @@ mod tests {
         assert_eq!(Lang::negotiate(None, &h), Lang::En);
         let h = headers(&[("accept-language", "fr;q=1, en-GB;q=0.8, zh;q=0.5")]);
         assert_eq!(Lang::negotiate(None, &h), Lang::En);
-        assert_eq!(Lang::negotiate(Some("klingon"), &HeaderMap::new()), Lang::ZhTw);
+        assert_eq!(
+            Lang::negotiate(Some("klingon"), &HeaderMap::new()),
+            Lang::ZhTw
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ pub const DEFAULT_REF: &str = "main";
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("home.html", include_str!("../../templates/home.html")),
-    ("commitment.html", include_str!("../../templates/commitment.html")),
+    (
+        "commitment.html",
+        include_str!("../../templates/commitment.html"),
+    ),
     ("history.html", include_str!("../../templates/history.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
@@ -47,11 +50,19 @@ impl Renderer {
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         tera.set_escape_fn(escape_html);
-        Ok(Renderer { tera: Arc::new(tera) })
+        Ok(Renderer {
+            tera: Arc::new(tera),
+        })
     }
 
     /// Renders a page. `switch_url` is this page in the other UI language.
-    pub fn page(&self, name: &str, lang: Lang, mut ctx: tera::Context, switch_url: &str) -> Result<String, tera::Error> {
+    pub fn page(
+        &self,
+        name: &str,
+        lang: Lang,
+        mut ctx: tera::Context,
+        switch_url: &str,
+    ) -> Result<String, tera::Error> {
         ctx.insert("t", &lang.strings());
         ctx.insert("lang", lang.code());
         ctx.insert("switch_url", switch_url);
@@ -120,7 +131,10 @@ async fn style() -> impl axum::response::IntoResponse {
 /// The whole application for the plan repository at `repo`.
 pub fn app(repo: &std::path::Path) -> anyhow_like::Result<Router> {
     let store = crate::store::Store::open(repo)?;
-    Ok(router(AppState { plan: PlanReader::new(store), render: Renderer::new()? }))
+    Ok(router(AppState {
+        plan: PlanReader::new(store),
+        render: Renderer::new()?,
+    }))
 }
 
 /// Serves the plan repository at `repo` on `listen` until Ctrl-C.
@@ -128,7 +142,10 @@ pub async fn serve(repo: &std::path::Path, listen: SocketAddr) -> anyhow_like::R
     let app = app(repo)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    println!("codraft is serving {} on http://{addr}/ (Ctrl-C to stop)", repo.display());
+    println!(
+        "codraft is serving {} on http://{addr}/ (Ctrl-C to stop)",
+        repo.display()
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

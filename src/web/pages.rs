@@ -33,7 +33,11 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn new(q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>, headers: &HeaderMap, uri: &Uri) -> Ctx {
+    fn new(
+        q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> Ctx {
         let q = q.map(|Query(q)| q).unwrap_or_default();
         let query_lang = q.lang.as_deref().and_then(Lang::from_tag);
         Ctx {
@@ -59,27 +63,48 @@ impl Ctx {
     }
 
     fn error(&self, state: &AppState, error: ApiError) -> Response {
-        PageError { lang: self.lang, error, render: state.render.clone() }.into_response()
+        PageError {
+            lang: self.lang,
+            error,
+            render: state.render.clone(),
+        }
+        .into_response()
     }
 
     fn render(&self, state: &AppState, name: &str, mut ctx: tera::Context) -> Response {
         ctx.insert("rev", &self.rev);
         ctx.insert("pinned", &self.pinned);
-        match state.render.page(name, self.lang, ctx, &self.url_in(self.lang.other())) {
+        match state
+            .render
+            .page(name, self.lang, ctx, &self.url_in(self.lang.other()))
+        {
             Ok(html) => {
                 let mut response = Html(html).into_response();
                 if self.set_cookie {
-                    let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", self.lang.code());
+                    let cookie = format!(
+                        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                        self.lang.code()
+                    );
                     if let Ok(v) = cookie.parse() {
                         response.headers_mut().insert(header::SET_COOKIE, v);
                     }
                 }
-                response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("cookie, accept-language"));
+                response.headers_mut().insert(
+                    header::VARY,
+                    header::HeaderValue::from_static("cookie, accept-language"),
+                );
                 response
             }
             Err(e) => {
                 tracing::error!(error = ?e, template = name, "render failed");
-                self.error(state, ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the page could not be rendered"))
+                self.error(
+                    state,
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "the page could not be rendered",
+                    ),
+                )
             }
         }
     }
@@ -112,25 +137,52 @@ pub async fn home(State(state): State<AppState>, q: Q, headers: HeaderMap, uri: 
     c.render(&state, "home.html", ctx)
 }
 
-pub async fn commitment(State(state): State<AppState>, Path(id): Path<String>, q: Q, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn commitment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Q,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let c = Ctx::new(q, &headers, &uri);
     let snapshot = match state.plan.at(&c.rev).await {
         Ok(s) => s,
         Err(e) => return c.error(&state, e.into()),
     };
     let Some(entry) = snapshot.commitment(&id) else {
-        return c.error(&state, ApiError::not_found(format!("no commitment \"{id}\" at {}", c.rev)));
+        return c.error(
+            &state,
+            ApiError::not_found(format!("no commitment \"{id}\" at {}", c.rev)),
+        );
     };
-    let doc_lang = c.doc.clone().unwrap_or_else(|| snapshot.master_language().to_string());
+    let doc_lang = c
+        .doc
+        .clone()
+        .unwrap_or_else(|| snapshot.master_language().to_string());
     let mut ctx = tera::Context::new();
-    ctx.insert("plan_title", snapshot.config.plan.title.get(c.lang.code(), snapshot.master_language()));
+    ctx.insert(
+        "plan_title",
+        snapshot
+            .config
+            .plan
+            .title
+            .get(c.lang.code(), snapshot.master_language()),
+    );
     ctx.insert("id", &id);
     ctx.insert("doc_lang", &doc_lang);
-    ctx.insert("json_url", &format!("/api/commitments/{id}?lang={}", encode(&doc_lang)));
+    ctx.insert(
+        "json_url",
+        &format!("/api/commitments/{id}?lang={}", encode(&doc_lang)),
+    );
     let languages: Vec<&String> = entry.versions.keys().collect();
     ctx.insert("languages", &languages);
     match entry.versions.get(&doc_lang) {
-        None => return c.error(&state, ApiError::not_found(format!("commitment \"{id}\" has no \"{doc_lang}\" version"))),
+        None => {
+            return c.error(
+                &state,
+                ApiError::not_found(format!("commitment \"{id}\" has no \"{doc_lang}\" version")),
+            )
+        }
         Some(Err(problems)) => {
             ctx.insert("problems", &problems.0);
             ctx.insert("title", &id);
@@ -144,7 +196,13 @@ pub async fn commitment(State(state): State<AppState>, Path(id): Path<String>, q
     c.render(&state, "commitment.html", ctx)
 }
 
-pub async fn history(State(state): State<AppState>, Path(id): Path<String>, q: Q, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Q,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let c = Ctx::new(q, &headers, &uri);
     let snapshot = match state.plan.at(&c.rev).await {
         Ok(s) => s,

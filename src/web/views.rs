@@ -53,7 +53,12 @@ pub fn summaries(snapshot: &PlanSnapshot) -> Vec<CommitmentSummary> {
                 area: c.front.area.clone(),
                 lead_agencies: c.front.lead_agencies.clone(),
                 co_agencies: c.front.co_agencies.clone(),
-                languages: entry.versions.iter().filter(|(_, v)| v.is_ok()).map(|(l, _)| l.clone()).collect(),
+                languages: entry
+                    .versions
+                    .iter()
+                    .filter(|(_, v)| v.is_ok())
+                    .map(|(l, _)| l.clone())
+                    .collect(),
             })
         })
         .collect()
@@ -138,7 +143,13 @@ pub fn commitment(
         commit: snapshot.commit.to_string(),
         language: language.to_string(),
         languages: entry
-            .map(|e| e.versions.iter().filter(|(_, v)| v.is_ok()).map(|(l, _)| l.clone()).collect())
+            .map(|e| {
+                e.versions
+                    .iter()
+                    .filter(|(_, v)| v.is_ok())
+                    .map(|(l, _)| l.clone())
+                    .collect()
+            })
             .unwrap_or_default(),
         number: f.number,
         title: f.title.clone(),
@@ -148,7 +159,10 @@ pub fn commitment(
             .area(&f.area)
             .map(|a| a.title.get(ui_lang, snapshot.master_language()).to_string())
             .unwrap_or_default(),
-        period: Period { start: f.period_start.to_string(), end: f.period_end.to_string() },
+        period: Period {
+            start: f.period_start.to_string(),
+            end: f.period_end.to_string(),
+        },
         lead_agencies: f.lead_agencies.clone(),
         co_agencies: f.co_agencies.clone(),
         ogp_values: f.ogp_values.clone(),
@@ -191,9 +205,18 @@ pub fn commits(snapshot: &PlanSnapshot, commits: Vec<CommitInfo>) -> Vec<CommitV
         .into_iter()
         .map(|c| {
             let (time, time_display) = format_time(c.time, c.offset_minutes);
-            let body = c.message.split_once('\n').map_or("", |(_, rest)| rest).trim().to_string();
+            let body = c
+                .message
+                .split_once('\n')
+                .map_or("", |(_, rest)| rest)
+                .trim()
+                .to_string();
             CommitView {
-                author_sector: snapshot.forum.by_email(&c.author_email).map(|m| m.sector.clone()).unwrap_or_default(),
+                author_sector: snapshot
+                    .forum
+                    .by_email(&c.author_email)
+                    .map(|m| m.sector.clone())
+                    .unwrap_or_default(),
                 id: c.id,
                 short_id: c.short_id,
                 author_name: c.author_name,
@@ -211,7 +234,8 @@ fn format_time(seconds: i64, offset_minutes: i32) -> (String, String) {
     let Ok(ts) = jiff::Timestamp::from_second(seconds) else {
         return (seconds.to_string(), seconds.to_string());
     };
-    let offset = jiff::tz::Offset::from_seconds(offset_minutes * 60).unwrap_or(jiff::tz::Offset::UTC);
+    let offset =
+        jiff::tz::Offset::from_seconds(offset_minutes * 60).unwrap_or(jiff::tz::Offset::UTC);
     let zoned = ts.to_zoned(jiff::tz::TimeZone::fixed(offset));
     (
         zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),

@@ -45,7 +45,9 @@ impl Files for DirFiles {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
-            Err(e) => Err(StoreError::Git(git2::Error::from_str(&format!("{path}: {e}")))),
+            Err(e) => Err(StoreError::Git(git2::Error::from_str(&format!(
+                "{path}: {e}"
+            )))),
         }
     }
     fn list(&self, dir: &str) -> Result<Vec<String>, StoreError> {
@@ -99,21 +101,33 @@ impl PlanSnapshot {
 
 fn text_of(path: &str, bytes: Vec<u8>) -> Result<String, Problems> {
     String::from_utf8(bytes).map_err(|e| {
-        Problems(vec![Problem::new(path, 1, "file", format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))])
+        Problems(vec![Problem::new(
+            path,
+            1,
+            "file",
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )])
     })
 }
 
 /// Reads and checks a whole plan. `Err` only when `plan.toml` or `forum/members.toml` cannot
 /// be used; problems in commitments are kept in the snapshot.
 pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowError> {
-    let plan_text = files
-        .read(PlanConfig::PATH)?
-        .ok_or_else(|| WorkflowError::Invalid(Problems(vec![Problem::new(PlanConfig::PATH, 1, "file", "plan.toml is missing: is this a plan repository?")])))?;
+    let plan_text = files.read(PlanConfig::PATH)?.ok_or_else(|| {
+        WorkflowError::Invalid(Problems(vec![Problem::new(
+            PlanConfig::PATH,
+            1,
+            "file",
+            "plan.toml is missing: is this a plan repository?",
+        )]))
+    })?;
     let config = text_of(PlanConfig::PATH, plan_text)
         .and_then(|t| PlanConfig::parse(&t))
         .map_err(WorkflowError::Invalid)?;
     let forum = match files.read(Forum::PATH)? {
-        Some(bytes) => text_of(Forum::PATH, bytes).and_then(|t| Forum::parse(&t)).map_err(WorkflowError::Invalid)?,
+        Some(bytes) => text_of(Forum::PATH, bytes)
+            .and_then(|t| Forum::parse(&t))
+            .map_err(WorkflowError::Invalid)?,
         None => Forum::default(),
     };
 
@@ -126,14 +140,22 @@ pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowErro
         let dir = format!("{COMMITMENTS_DIR}/{folder}");
         let mut versions = BTreeMap::new();
         for name in files.list(&dir)? {
-            let Some(lang) = name.strip_suffix(".md") else { continue };
+            let Some(lang) = name.strip_suffix(".md") else {
+                continue;
+            };
             let path = format!("{dir}/{name}");
-            let Some(bytes) = files.read(&path)? else { continue };
+            let Some(bytes) = files.read(&path)? else {
+                continue;
+            };
             let parsed = text_of(&path, bytes)
                 .and_then(|text| Commitment::parse(&path, &text))
                 .and_then(|c| {
                     let found = doc::check_in_plan(&c, &path, &folder, lang, &config);
-                    if found.is_empty() { Ok(Arc::new(c)) } else { Err(Problems(found)) }
+                    if found.is_empty() {
+                        Ok(Arc::new(c))
+                    } else {
+                        Err(Problems(found))
+                    }
                 });
             if let Err(p) = &parsed {
                 problems.extend(p.0.iter().cloned());
@@ -148,22 +170,47 @@ pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowErro
                 format!("{dir}/{}.md", config.plan.master_language),
                 1,
                 "file",
-                format!("commitment {folder} has no master version ({}.md)", config.plan.master_language),
+                format!(
+                    "commitment {folder} has no master version ({}.md)",
+                    config.plan.master_language
+                ),
             ));
         }
-        commitments.push(CommitmentEntry { id: folder, versions });
+        commitments.push(CommitmentEntry {
+            id: folder,
+            versions,
+        });
     }
-    let number = |e: &CommitmentEntry| e.master(&config.plan.master_language).map_or(u32::MAX, |c| c.front.number);
+    let number = |e: &CommitmentEntry| {
+        e.master(&config.plan.master_language)
+            .map_or(u32::MAX, |c| c.front.number)
+    };
     commitments.sort_by(|a, b| number(a).cmp(&number(b)).then_with(|| a.id.cmp(&b.id)));
     for pair in commitments.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if number(a) == number(b) && number(a) != u32::MAX {
-            let path = format!("{COMMITMENTS_DIR}/{}/{}.md", b.id, config.plan.master_language);
-            let line = b.master(&config.plan.master_language).map_or(1, |c| c.line_of("number"));
-            problems.push(Problem::new(path, line, "number", format!("number {} is also used by {}", number(b), a.id)));
+            let path = format!(
+                "{COMMITMENTS_DIR}/{}/{}.md",
+                b.id, config.plan.master_language
+            );
+            let line = b
+                .master(&config.plan.master_language)
+                .map_or(1, |c| c.line_of("number"));
+            problems.push(Problem::new(
+                path,
+                line,
+                "number",
+                format!("number {} is also used by {}", number(b), a.id),
+            ));
         }
     }
-    Ok(PlanSnapshot { commit, config, forum, commitments, problems })
+    Ok(PlanSnapshot {
+        commit,
+        config,
+        forum,
+        commitments,
+        problems,
+    })
 }
 
 /// Reads the plan from the store, keeping recent snapshots by commit id.
@@ -183,7 +230,10 @@ const CACHED_SNAPSHOTS: usize = 32;
 
 impl PlanReader {
     pub fn new(store: Store) -> PlanReader {
-        PlanReader { store, cache: Arc::default() }
+        PlanReader {
+            store,
+            cache: Arc::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -193,7 +243,12 @@ impl PlanReader {
     /// The plan at a branch, tag or commit.
     pub async fn at(&self, rev: &str) -> Result<Arc<PlanSnapshot>, WorkflowError> {
         let commit = self.store.resolve(rev).await?;
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.by_commit.get(&commit).cloned()) {
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.by_commit.get(&commit).cloned())
+        {
             return Ok(hit);
         }
         let snapshot = self
@@ -222,11 +277,17 @@ impl PlanReader {
         limit: usize,
     ) -> Result<Vec<CommitInfo>, WorkflowError> {
         if snapshot.commitment(id).is_none() {
-            return Err(WorkflowError::NotFound(format!("no commitment \"{id}\" at {}", snapshot.commit)));
+            return Err(WorkflowError::NotFound(format!(
+                "no commitment \"{id}\" at {}",
+                snapshot.commit
+            )));
         }
         let path = format!("{COMMITMENTS_DIR}/{id}");
         let commit = snapshot.commit;
-        Ok(self.store.read(move |repo| git::history(repo, commit, &path, limit)).await?)
+        Ok(self
+            .store
+            .read(move |repo| git::history(repo, commit, &path, limit))
+            .await?)
     }
 }
 
@@ -246,7 +307,13 @@ pub fn check_path(path: &Path) -> Result<Vec<Problem>, WorkflowError> {
         Some(repo_path) => {
             let repo = git2::Repository::open_bare(&repo_path).map_err(StoreError::from)?;
             let commit = git::resolve(&repo, "main")?;
-            load(&CommitFiles { repo: &repo, commit }, commit)?
+            load(
+                &CommitFiles {
+                    repo: &repo,
+                    commit,
+                },
+                commit,
+            )?
         }
         None => load(&DirFiles(path.to_path_buf()), Oid::ZERO_SHA1)?,
     };

@@ -39,7 +39,10 @@ fn files_of(dir: &'static Dir<'static>, skip: &[&str]) -> Vec<FileChange> {
         for f in d.files() {
             let path = f.path().to_string_lossy().replace('\\', "/");
             if !skip.contains(&path.as_str()) {
-                out.push(FileChange { path, content: Some(f.contents().to_vec()) });
+                out.push(FileChange {
+                    path,
+                    content: Some(f.contents().to_vec()),
+                });
             }
         }
     }
@@ -55,8 +58,16 @@ pub fn init(data_dir: &Path, author: &Signature) -> Result<Oid, SetupError> {
         return Err(SetupError::AlreadyExists(path));
     }
     let repo = git::init_bare(&path)?;
-    let message = "建立行動方案儲存庫 Create the plan repository\n\nFiles from codraft's repo-template.\n";
-    Ok(git::commit(&repo, "main", None, &files_of(&TEMPLATE, &[]), author, message)?)
+    let message =
+        "建立行動方案儲存庫 Create the plan repository\n\nFiles from codraft's repo-template.\n";
+    Ok(git::commit(
+        &repo,
+        "main",
+        None,
+        &files_of(&TEMPLATE, &[]),
+        author,
+        message,
+    )?)
 }
 
 #[derive(Deserialize)]
@@ -89,11 +100,23 @@ struct Edit {
 
 fn signature(step: &Step) -> Result<Signature, SetupError> {
     let bad = |e: String| SetupError::History(format!("date \"{}\": {e}", step.date));
-    let ts: jiff::Timestamp = step.date.parse().map_err(|e: jiff::Error| bad(e.to_string()))?;
-    let offset = step.date.get(step.date.len().saturating_sub(6)..).unwrap_or("");
+    let ts: jiff::Timestamp = step
+        .date
+        .parse()
+        .map_err(|e: jiff::Error| bad(e.to_string()))?;
+    let offset = step
+        .date
+        .get(step.date.len().saturating_sub(6)..)
+        .unwrap_or("");
     let sign = if offset.starts_with('-') { -1 } else { 1 };
-    let hours: i32 = offset.get(1..3).and_then(|h| h.parse().ok()).ok_or_else(|| bad("needs an offset such as +08:00".into()))?;
-    let minutes: i32 = offset.get(4..6).and_then(|m| m.parse().ok()).ok_or_else(|| bad("needs an offset such as +08:00".into()))?;
+    let hours: i32 = offset
+        .get(1..3)
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| bad("needs an offset such as +08:00".into()))?;
+    let minutes: i32 = offset
+        .get(4..6)
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| bad("needs an offset such as +08:00".into()))?;
     Ok(Signature {
         name: step.author.clone(),
         email: step.email.clone(),
@@ -111,17 +134,20 @@ pub fn demo(data_dir: &Path) -> Result<bool, SetupError> {
         .get_file("history.toml")
         .and_then(|f| f.contents_utf8())
         .ok_or_else(|| SetupError::History("missing".into()))?;
-    let history: History = toml::from_str(history_text).map_err(|e| SetupError::History(e.to_string()))?;
+    let history: History =
+        toml::from_str(history_text).map_err(|e| SetupError::History(e.to_string()))?;
 
     // Build in a temporary folder and rename, so that a failed build leaves nothing behind.
-    std::fs::create_dir_all(data_dir).map_err(|e| SetupError::History(format!("{}: {e}", data_dir.display())))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| SetupError::History(format!("{}: {e}", data_dir.display())))?;
     let building = data_dir.join(format!("{REPO_DIR}.building"));
     let _ = std::fs::remove_dir_all(&building);
     let result = build_demo(&building, &history);
     match result {
         Ok(()) => {
-            std::fs::rename(building.join(REPO_DIR), repo_path(data_dir))
-                .map_err(|e| SetupError::History(format!("cannot move the demo repository in place: {e}")))?;
+            std::fs::rename(building.join(REPO_DIR), repo_path(data_dir)).map_err(|e| {
+                SetupError::History(format!("cannot move the demo repository in place: {e}"))
+            })?;
             let _ = std::fs::remove_dir_all(&building);
             Ok(true)
         }
@@ -139,7 +165,14 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
     let repo = git2::Repository::open_bare(repo_path(dir)).map_err(StoreError::from)?;
 
     let import = files_of(&DEMO, &["history.toml"]);
-    head = git::commit(&repo, "main", Some(head), &import, &signature(&history.import)?, &history.import.message)?;
+    head = git::commit(
+        &repo,
+        "main",
+        Some(head),
+        &import,
+        &signature(&history.import)?,
+        &history.import.message,
+    )?;
 
     for (n, step) in history.commit.iter().enumerate() {
         let mut changes: Vec<FileChange> = Vec::new();
@@ -150,7 +183,9 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
             };
             let text = current
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| SetupError::History(format!("commit {}: no file {}", n + 1, edit.file)))?;
+                .ok_or_else(|| {
+                    SetupError::History(format!("commit {}: no file {}", n + 1, edit.file))
+                })?;
             if text.matches(edit.find.as_str()).count() != 1 {
                 return Err(SetupError::History(format!(
                     "commit {}: \"{}\" must occur exactly once in {}",
@@ -161,9 +196,19 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
             }
             let text = text.replacen(&edit.find, &edit.replace, 1).into_bytes();
             changes.retain(|c| c.path != edit.file);
-            changes.push(FileChange { path: edit.file.clone(), content: Some(text) });
+            changes.push(FileChange {
+                path: edit.file.clone(),
+                content: Some(text),
+            });
         }
-        head = git::commit(&repo, "main", Some(head), &changes, &signature(step)?, &step.message)?;
+        head = git::commit(
+            &repo,
+            "main",
+            Some(head),
+            &changes,
+            &signature(step)?,
+            &step.message,
+        )?;
     }
     Ok(())
 }
