@@ -120,6 +120,22 @@ async fn a_commitment_has_every_field_and_section_at_any_ref() {
         );
     }
 
+    // The English translation has the same section and milestone ids.
+    let (status, en) = get_json(&format!("{base}/api/commitments/{id}?lang=en")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(en["language"], "en");
+    assert_eq!(en["languages"], serde_json::json!(["zh-TW", "en"]));
+    let ids = |v: &Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&en, "sections"), ids(&c, "sections"));
+    assert_eq!(ids(&en, "milestones"), ids(&c, "milestones"));
+
     // History: several authors; the oldest version differs from today's.
     let (status, h) = get_json(&format!("{base}/api/commitments/{id}/history")).await;
     assert_eq!(status, StatusCode::OK);

@@ -174,7 +174,8 @@ pub async fn commitment(
         "json_url",
         &format!("/api/commitments/{id}?lang={}", encode(&doc_lang)),
     );
-    let languages: Vec<&String> = entry.versions.keys().collect();
+    let mut languages: Vec<&String> = entry.versions.keys().collect();
+    languages.sort_by_key(|lang| lang.as_str() != snapshot.master_language());
     ctx.insert("languages", &languages);
     match entry.versions.get(&doc_lang) {
         None => {

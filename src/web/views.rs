@@ -38,6 +38,18 @@ pub struct PlanView {
     pub problems: Vec<crate::doc::Problem>,
 }
 
+/// The languages a commitment can be read in: the master first, then its valid translations.
+fn languages(entry: &crate::workflow::CommitmentEntry, master: &str) -> Vec<String> {
+    let mut out: Vec<String> = entry
+        .versions
+        .iter()
+        .filter(|(_, v)| v.is_ok())
+        .map(|(lang, _)| lang.clone())
+        .collect();
+    out.sort_by_key(|lang| lang != master);
+    out
+}
+
 /// A commitment's summary from its master version (`None` when that version is invalid).
 pub fn summaries(snapshot: &PlanSnapshot) -> Vec<CommitmentSummary> {
     let master = snapshot.master_language();
@@ -53,12 +65,7 @@ pub fn summaries(snapshot: &PlanSnapshot) -> Vec<CommitmentSummary> {
                 area: c.front.area.clone(),
                 lead_agencies: c.front.lead_agencies.clone(),
                 co_agencies: c.front.co_agencies.clone(),
-                languages: entry
-                    .versions
-                    .iter()
-                    .filter(|(_, v)| v.is_ok())
-                    .map(|(l, _)| l.clone())
-                    .collect(),
+                languages: languages(entry, master),
             })
         })
         .collect()
@@ -143,13 +150,7 @@ pub fn commitment(
         commit: snapshot.commit.to_string(),
         language: language.to_string(),
         languages: entry
-            .map(|e| {
-                e.versions
-                    .iter()
-                    .filter(|(_, v)| v.is_ok())
-                    .map(|(l, _)| l.clone())
-                    .collect()
-            })
+            .map(|e| languages(e, snapshot.master_language()))
             .unwrap_or_default(),
         number: f.number,
         title: f.title.clone(),

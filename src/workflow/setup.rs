@@ -88,6 +88,15 @@ struct Step {
     message: String,
     #[serde(default)]
     edit: Vec<Edit>,
+    /// Files this commit adds, taken from `demo/later/<file>`.
+    #[serde(default)]
+    add: Vec<Add>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Add {
+    file: String,
 }
 
 #[derive(Deserialize)]
@@ -158,13 +167,19 @@ pub fn demo(data_dir: &Path) -> Result<bool, SetupError> {
     }
 }
 
+/// Files under `demo/later/` are not imported; history commits add them (`[[commit.add]]`).
+const LATER: &str = "later/";
+
 fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
     let mut first = signature(&history.import)?;
     first.seconds -= 3600;
     let mut head = init(dir, &first)?;
     let repo = git2::Repository::open_bare(repo_path(dir)).map_err(StoreError::from)?;
 
-    let import = files_of(&DEMO, &["history.toml"]);
+    let import: Vec<FileChange> = files_of(&DEMO, &["history.toml"])
+        .into_iter()
+        .filter(|f| !f.path.starts_with(LATER))
+        .collect();
     head = git::commit(
         &repo,
         "main",
@@ -200,6 +215,27 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
                 path: edit.file.clone(),
                 content: Some(text),
             });
+        }
+        for add in &step.add {
+            let source = DEMO
+                .get_file(format!("{LATER}{}", add.file))
+                .ok_or_else(|| {
+                    SetupError::History(format!(
+                        "commit {}: no file demo/{LATER}{}",
+                        n + 1,
+                        add.file
+                    ))
+                })?;
+            changes.push(FileChange {
+                path: add.file.clone(),
+                content: Some(source.contents().to_vec()),
+            });
+        }
+        if changes.is_empty() {
+            return Err(SetupError::History(format!(
+                "commit {} changes nothing",
+                n + 1
+            )));
         }
         head = git::commit(
             &repo,
