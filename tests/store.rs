@@ -22,12 +22,18 @@ fn put(path: &str, text: &str) -> FileChange {
     }
 }
 
-#[tokio::test]
-async fn writes_read_back_at_branch_tag_and_commit() {
+/// An empty bare repository in a temporary folder, and its store.
+fn fresh_store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.git");
     git::init_bare(&path).unwrap();
     let store = Store::open(&path).unwrap();
+    (dir, path, store)
+}
+
+#[tokio::test]
+async fn writes_read_back_at_branch_tag_and_commit() {
+    let (_dir, path, store) = fresh_store();
 
     let first = store
         .commit(
@@ -126,10 +132,7 @@ async fn writes_read_back_at_branch_tag_and_commit() {
 
 #[tokio::test]
 async fn a_stale_expected_head_is_refused_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.git");
-    git::init_bare(&path).unwrap();
-    let store = Store::open(&path).unwrap();
+    let (_dir, _path, store) = fresh_store();
     let first = store
         .commit("main", None, vec![put("f.md", "1")], author("a"), "1")
         .await
@@ -205,10 +208,7 @@ async fn a_stale_expected_head_is_refused_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_from_one_head_exactly_one_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.git");
-    git::init_bare(&path).unwrap();
-    let store = Store::open(&path).unwrap();
+    let (_dir, path, store) = fresh_store();
     let base = store
         .commit("main", None, vec![put("f.md", "base")], author("a"), "base")
         .await
@@ -257,10 +257,7 @@ async fn concurrent_writers_from_one_head_exactly_one_wins() {
 
 #[tokio::test]
 async fn a_push_between_read_and_write_is_refused_not_overwritten() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.git");
-    git::init_bare(&path).unwrap();
-    let store = Store::open(&path).unwrap();
+    let (_dir, path, store) = fresh_store();
     let base = store
         .commit("main", None, vec![put("f.md", "base")], author("a"), "base")
         .await

@@ -23,6 +23,38 @@ impl LocalizedText {
     }
 }
 
+/// The 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// Deserializes a TOML file; a syntax or type error becomes a problem at its line, named by
+/// the key written on that line.
+fn from_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, Problems> {
+    toml::from_str(text).map_err(|e| {
+        let (line, field) = match e.span() {
+            Some(span) => {
+                let start = span.start.min(text.len());
+                let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+                let key = text[line_start..].lines().next().unwrap_or("");
+                let key = key.split_once('=').map_or(key, |(k, _)| k).trim();
+                (line_at(text, start), key.to_string())
+            }
+            None => (1, String::new()),
+        };
+        let field = if field.is_empty() {
+            path.to_string()
+        } else {
+            field
+        };
+        Problems(vec![Problem::new(path, line, field, e.message().trim())])
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
@@ -83,16 +115,8 @@ impl PlanConfig {
     /// Parses and validates `plan.toml`.
     pub fn parse(text: &str) -> Result<PlanConfig, Problems> {
         let path = Self::PATH;
-        let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
-        let config: PlanConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| line_at(s.start));
-            Problems(vec![Problem::new(
-                path,
-                line,
-                "plan.toml",
-                e.message().trim(),
-            )])
-        })?;
+        let line_at = |offset: usize| line_at(text, offset);
+        let config: PlanConfig = from_toml(path, text)?;
         let mut problems = Vec::new();
         let line_of = |needle: &str| text.find(needle).map_or(1, line_at);
         for (field, value) in [
@@ -192,16 +216,8 @@ impl Forum {
 
     pub fn parse(text: &str) -> Result<Forum, Problems> {
         let path = Self::PATH;
-        let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
-        let forum: Forum = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| line_at(s.start));
-            Problems(vec![Problem::new(
-                path,
-                line,
-                "members",
-                e.message().trim(),
-            )])
-        })?;
+        let line_at = |offset: usize| line_at(text, offset);
+        let forum: Forum = from_toml(path, text)?;
         let mut problems = Vec::new();
         for (i, m) in forum.members.iter().enumerate() {
             let line = text.find(&format!("\"{}\"", m.id)).map_or(1, line_at);

@@ -5,6 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
+
+use crate::workflow::PlanSnapshot;
 
 use super::error::{ApiError, PageError};
 use super::i18n::{Lang, COOKIE};
@@ -60,6 +63,15 @@ impl Ctx {
             url.push_str(&format!("&doc={}", encode(doc)));
         }
         url
+    }
+
+    /// The plan at the requested ref, or the error page to answer with.
+    async fn snapshot(&self, state: &AppState) -> Result<Arc<PlanSnapshot>, Response> {
+        state
+            .plan
+            .at(&self.rev)
+            .await
+            .map_err(|e| self.error(state, e.into()))
     }
 
     fn error(&self, state: &AppState, error: ApiError) -> Response {
@@ -127,9 +139,9 @@ type Q = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 
 pub async fn home(State(state): State<AppState>, q: Q, headers: HeaderMap, uri: Uri) -> Response {
     let c = Ctx::new(q, &headers, &uri);
-    let snapshot = match state.plan.at(&c.rev).await {
+    let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
-        Err(e) => return c.error(&state, e.into()),
+        Err(page) => return page,
     };
     let mut ctx = tera::Context::new();
     ctx.insert("plan", &views::plan(&snapshot, c.lang.code()));
@@ -145,9 +157,9 @@ pub async fn commitment(
     uri: Uri,
 ) -> Response {
     let c = Ctx::new(q, &headers, &uri);
-    let snapshot = match state.plan.at(&c.rev).await {
+    let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
-        Err(e) => return c.error(&state, e.into()),
+        Err(page) => return page,
     };
     let Some(entry) = snapshot.commitment(&id) else {
         return c.error(
@@ -205,9 +217,9 @@ pub async fn history(
     uri: Uri,
 ) -> Response {
     let c = Ctx::new(q, &headers, &uri);
-    let snapshot = match state.plan.at(&c.rev).await {
+    let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
-        Err(e) => return c.error(&state, e.into()),
+        Err(page) => return page,
     };
     let commits = match state.plan.commitment_history(&snapshot, &id, 500).await {
         Ok(commits) => commits,
