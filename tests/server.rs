@@ -310,6 +310,10 @@ async fn pages_render_in_both_languages_with_a_switch() {
     let (status, _, html) = get_page(&client, &format!("{base}/commitments/nope?lang=en")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("Not found") && html.contains("nope"));
+    assert!(
+        html.contains("href=\"/commitments/nope?lang=zh-TW\""),
+        "the switch keeps the page"
+    );
     let (status, _, html) = get_page(&client, &format!("{base}/?ref=nope")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("請求有誤"));

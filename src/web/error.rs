@@ -65,6 +65,8 @@ pub struct PageError {
     pub lang: Lang,
     pub error: ApiError,
     pub render: super::Renderer,
+    /// The failed page in the other UI language.
+    pub switch_url: String,
 }
 
 impl IntoResponse for PageError {
@@ -78,7 +80,10 @@ impl IntoResponse for PageError {
         let mut ctx = tera::Context::new();
         ctx.insert("title", t[title_key]);
         ctx.insert("message", &self.error.message);
-        match self.render.page("error.html", self.lang, ctx, "/") {
+        match self
+            .render
+            .page("error.html", self.lang, ctx, &self.switch_url)
+        {
             Ok(html) => (self.error.status, Html(html)).into_response(),
             Err(_) => (self.error.status, self.error.message).into_response(),
         }

@@ -79,6 +79,7 @@ impl Ctx {
             lang: self.lang,
             error,
             render: state.render.clone(),
+            switch_url: self.url_in(self.lang.other()),
         }
         .into_response()
     }
