@@ -266,27 +266,20 @@ async fn pages_render_in_both_languages_with_a_switch() {
     }
 
     // The cookie, then Accept-Language, choose the language when ?lang= is absent.
-    let r = client
-        .get(format!("{base}/"))
-        .header(header::COOKIE, "lang=en")
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
-    let r = client
-        .get(format!("{base}/"))
-        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
-    let r = client
-        .get(format!("{base}/"))
-        .header(header::ACCEPT_LANGUAGE, "zh-TW,zh;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("<html lang=\"zh-TW\">"));
+    for (name, value, want) in [
+        (header::COOKIE, "lang=en", "en"),
+        (header::ACCEPT_LANGUAGE, "en-US,en;q=0.9", "en"),
+        (header::ACCEPT_LANGUAGE, "zh-TW,zh;q=0.9,en;q=0.5", "zh-TW"),
+    ] {
+        let r = client
+            .get(format!("{base}/"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{want}\">")), "{value}");
+    }
 
     // The home lists every commitment; the commitment page shows its fields and sections.
     let (_, _, home) = get_page(&client, &format!("{base}/")).await;
