@@ -134,9 +134,23 @@ struct RawFront {
     co_agencies: Option<Vec<String>>,
     ogp_values: Option<Spanned<Vec<Spanned<String>>>>,
     sdgs: Option<Vec<Spanned<i64>>>,
-    contact: Option<Spanned<Contact>>,
+    contact: Option<Spanned<RawContact>>,
     participants: Option<Participants>,
     milestones: Option<Vec<Spanned<RawMilestone>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    unit: String,
+    email: Option<Spanned<String>>,
+    #[serde(default)]
+    phone: String,
 }
 
 #[derive(Deserialize)]
@@ -168,11 +182,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn line_at(&self, file_offset: usize) -> usize {
-        let end = file_offset.min(self.text.len());
-        1 + self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
+        toml_text::line_at(self.text, file_offset)
     }
 
     fn line_of(&self, span: Range<usize>) -> usize {
@@ -396,7 +406,7 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
             let (line, field) = match e.span() {
                 Some(span) => {
                     let line = r.line_of(span.clone());
-                    (line, key_on_line(front_text, span.start))
+                    (line, toml_text::key_on_line(front_text, span.start))
                 }
                 None => (1, "front matter".to_string()),
             };
@@ -513,17 +523,28 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
 
     let contact = match raw.contact {
         Some(c) => {
-            let line = r.note("contact", c.span());
+            r.note("contact", c.span());
             let c = c.into_inner();
-            if !c.email.is_empty() && !c.email.contains('@') {
-                let line = email_line(front_text, r, line);
-                r.problem(
-                    line,
-                    "contact.email",
-                    format!("\"{}\" is not an email address", c.email),
-                );
+            let email = match c.email {
+                Some(email) if !email.get_ref().is_empty() && !email.get_ref().contains('@') => {
+                    let line = r.line_of(email.span());
+                    r.problem(
+                        line,
+                        "contact.email",
+                        format!("\"{}\" is not an email address", email.get_ref()),
+                    );
+                    email.into_inner()
+                }
+                Some(email) => email.into_inner(),
+                None => String::new(),
+            };
+            Contact {
+                name: c.name,
+                title: c.title,
+                unit: c.unit,
+                email,
+                phone: c.phone,
             }
-            c
         }
         None => Contact::default(),
     };
@@ -600,32 +621,6 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
 impl Reader<'_> {
     fn line_of_field(&self, field: &str, fallback: usize) -> usize {
         self.lines.get(field).copied().unwrap_or(fallback)
-    }
-}
-
-/// The line of `email =` inside the `[contact]` table starting at `table_line`.
-fn email_line(front_text: &str, r: &Reader<'_>, table_line: usize) -> usize {
-    let first_front_line = r.line_at(r.front_offset);
-    front_text
-        .lines()
-        .enumerate()
-        .skip(table_line.saturating_sub(first_front_line))
-        .find(|(_, l)| l.trim_start().starts_with("email"))
-        .map(|(i, _)| first_front_line + i)
-        .unwrap_or(table_line)
-}
-
-/// The key written at the start of the line holding `offset` (`number = "x"` → `number`).
-fn key_on_line(front_text: &str, offset: usize) -> String {
-    let offset = offset.min(front_text.len());
-    let start = front_text[..offset].rfind('\n').map_or(0, |p| p + 1);
-    let line = front_text[start..].lines().next().unwrap_or("");
-    match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() => key.trim().trim_matches('"').to_string(),
-        _ => line
-            .trim()
-            .trim_matches(|c| c == '[' || c == ']')
-            .to_string(),
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::commitment::is_valid_id;
 use super::month::YearMonth;
 use super::problem::{Problem, Problems};
+use super::toml_text::{key_on_line, line_at};
 
 /// Text in the master language and its translations: `{ zh-TW = "…", en = "…" }`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,27 +24,12 @@ impl LocalizedText {
     }
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    1 + text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-}
-
 /// Deserializes a TOML file; a syntax or type error becomes a problem at its line, named by
 /// the key written on that line.
 fn from_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, Problems> {
     toml::from_str(text).map_err(|e| {
         let (line, field) = match e.span() {
-            Some(span) => {
-                let start = span.start.min(text.len());
-                let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
-                let key = text[line_start..].lines().next().unwrap_or("");
-                let key = key.split_once('=').map_or(key, |(k, _)| k).trim();
-                (line_at(text, start), key.to_string())
-            }
+            Some(span) => (line_at(text, span.start), key_on_line(text, span.start)),
             None => (1, String::new()),
         };
         let field = if field.is_empty() {

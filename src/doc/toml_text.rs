@@ -1,6 +1,7 @@
 //! The small part of TOML we write ourselves: canonical strings and inline arrays, so that
 //! serialization is byte-for-byte stable whatever the `toml` crate's formatter does.
-//! Parsing always goes through the `toml` crate.
+//! Parsing always goes through the `toml` crate; [`line_at`] and [`key_on_line`] turn the
+//! byte offsets it reports into what a person looks for: a line and a key.
 
 /// A TOML basic string: `"…"` with `\`, `"` and control characters escaped.
 pub fn string(s: &str) -> String {
@@ -27,6 +28,33 @@ pub fn string(s: &str) -> String {
 pub fn string_array<S: AsRef<str>>(items: &[S]) -> String {
     let parts: Vec<String> = items.iter().map(|s| string(s.as_ref())).collect();
     format!("[{}]", parts.join(", "))
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// The key written at the start of the line holding `offset` (`number = "x"` → `number`,
+/// `[contact]` → `contact`).
+pub fn key_on_line(text: &str, offset: usize) -> String {
+    let offset = (0..=offset.min(text.len()))
+        .rev()
+        .find(|&o| text.is_char_boundary(o))
+        .unwrap_or(0);
+    let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() => key.trim().trim_matches('"').to_string(),
+        _ => line
+            .trim()
+            .trim_matches(|c| c == '[' || c == ']')
+            .to_string(),
+    }
 }
 
 #[cfg(test)]

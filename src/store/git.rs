@@ -185,13 +185,8 @@ pub fn list_dir(repo: &Repository, commit: Oid, path: &str) -> Result<Vec<String
         .collect())
 }
 
-/// The object id at `path` in a commit's tree, if any.
-fn entry_id(
-    repo: &Repository,
-    commit: &git2::Commit<'_>,
-    path: &str,
-) -> Result<Option<Oid>, StoreError> {
-    let _ = repo;
+/// The object id at `path` in a commit's tree (`""`: the root), if any.
+fn entry_id(commit: &git2::Commit<'_>, path: &str) -> Result<Option<Oid>, StoreError> {
     if path.is_empty() {
         return Ok(Some(commit.tree_id()));
     }
@@ -219,27 +214,24 @@ pub fn history(
             break;
         }
         let commit = repo.find_commit(oid?)?;
-        let here = entry_id(repo, &commit, path)?;
-        let mut changed = commit.parent_count() == 0 && here.is_some();
-        if commit.parent_count() > 0 {
-            changed = true;
+        let here = entry_id(&commit, path)?;
+        let changed = if commit.parent_count() == 0 {
+            here.is_some()
+        } else {
+            let mut differs_from_every_parent = true;
             for parent in commit.parents() {
-                if entry_id(repo, &parent, path)? == here {
-                    changed = false;
+                if entry_id(&parent, path)? == here {
+                    differs_from_every_parent = false;
                     break;
                 }
             }
-        }
+            differs_from_every_parent
+        };
         if changed {
             out.push(CommitInfo::of(&commit));
         }
     }
     Ok(out)
-}
-
-/// One commit's description.
-pub fn commit_info(repo: &Repository, commit: Oid) -> Result<CommitInfo, StoreError> {
-    Ok(CommitInfo::of(&repo.find_commit(commit)?))
 }
 
 /// A path inside the repository: relative, `/`-separated, no empty, `.` or `..` parts, not

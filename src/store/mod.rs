@@ -75,10 +75,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Runs `f` with a repository handle on the blocking pool.
     pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
     where

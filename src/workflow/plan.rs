@@ -236,10 +236,6 @@ impl PlanReader {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The plan at a branch, tag or commit.
     pub async fn at(&self, rev: &str) -> Result<Arc<PlanSnapshot>, WorkflowError> {
         let commit = self.store.resolve(rev).await?;
