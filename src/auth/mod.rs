@@ -1,0 +1,1 @@
+//! Users, sectors, roles, sessions, tokens (to be written).

@@ -1,0 +1,1 @@
+//! Character- and word-level diffs of documents (to be written).

@@ -1,0 +1,1 @@
+//! Live documents (automerge) and the CRDT three-way merge (to be written).
