@@ -261,6 +261,40 @@ pub fn commit(
     author: &Signature,
     message: &str,
 ) -> Result<Oid, StoreError> {
+    commit_with_parents(repo, branch, expected, &[], changes, author, message)
+}
+
+/// A merge commit on `branch`: its tree is the head's tree with `changes` applied, its parents
+/// the head (`expected`, compare-and-swap as in [`commit`]) and then `other_parents`.
+pub fn commit_merge(
+    repo: &Repository,
+    branch: &str,
+    expected: Oid,
+    other_parents: &[Oid],
+    changes: &[FileChange],
+    author: &Signature,
+    message: &str,
+) -> Result<Oid, StoreError> {
+    commit_with_parents(
+        repo,
+        branch,
+        Some(expected),
+        other_parents,
+        changes,
+        author,
+        message,
+    )
+}
+
+fn commit_with_parents(
+    repo: &Repository,
+    branch: &str,
+    expected: Option<Oid>,
+    other_parents: &[Oid],
+    changes: &[FileChange],
+    author: &Signature,
+    message: &str,
+) -> Result<Oid, StoreError> {
     let refname = format!("refs/heads/{branch}");
     if !git2::Reference::is_valid_name(&refname) {
         return Err(StoreError::UnknownRef(branch.to_string()));
@@ -298,7 +332,11 @@ pub fn commit(
     }
     let tree = repo.find_tree(update.create_updated(repo, &base_tree)?)?;
     let sig = author.to_git()?;
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let others = other_parents
+        .iter()
+        .map(|oid| repo.find_commit(*oid))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().chain(others.iter()).collect();
     let oid = repo.commit(None, &sig, &sig, message, &tree, &parents)?;
     let log = format!("codraft: {}", message.lines().next().unwrap_or(""));
     let moved = match expected {
@@ -323,4 +361,61 @@ pub fn commit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Creates `branch` at commit `at`; refused with [`StoreError::BranchExists`] when it exists.
+pub fn create_branch(repo: &Repository, branch: &str, at: Oid) -> Result<(), StoreError> {
+    let refname = format!("refs/heads/{branch}");
+    if !git2::Reference::is_valid_name(&refname) {
+        return Err(StoreError::UnknownRef(branch.to_string()));
+    }
+    repo.find_commit(at)?;
+    match repo.reference(&refname, at, false, "codraft: create branch") {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == ErrorCode::Exists => Err(StoreError::BranchExists(branch.into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The best common ancestor of two commits, if they share history.
+pub fn merge_base(repo: &Repository, a: Oid, b: Oid) -> Result<Option<Oid>, StoreError> {
+    match repo.merge_base(a, b) {
+        Ok(oid) => Ok(Some(oid)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `ancestor` is `descendant` or one of its ancestors.
+pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> Result<bool, StoreError> {
+    Ok(ancestor == descendant || repo.graph_descendant_of(descendant, ancestor)?)
+}
+
+/// The paths of the files that differ between two commits' trees (added, deleted or
+/// modified), sorted.
+pub fn changed_paths(repo: &Repository, from: Oid, to: Oid) -> Result<Vec<String>, StoreError> {
+    let old = repo.find_commit(from)?.tree()?;
+    let new = repo.find_commit(to)?.tree()?;
+    let diff = repo.diff_tree_to_tree(Some(&old), Some(&new), None)?;
+    let mut paths: Vec<String> = diff
+        .deltas()
+        .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+        .flatten()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// The branches whose names start with `prefix`, with their heads.
+pub fn branches(repo: &Repository, prefix: &str) -> Result<Vec<(String, Oid)>, StoreError> {
+    let mut out = Vec::new();
+    for r in repo.references_glob(&format!("refs/heads/{prefix}*"))? {
+        let r = r?;
+        if let (Ok(name), Some(oid)) = (r.name(), r.target()) {
+            out.push((name.trim_start_matches("refs/heads/").to_string(), oid));
+        }
+    }
+    Ok(out)
 }

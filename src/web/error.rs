@@ -41,12 +41,19 @@ impl From<WorkflowError> for ApiError {
                 "invalid_document",
                 p.to_string(),
             ),
+            WorkflowError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            WorkflowError::Rejected { code, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            WorkflowError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             WorkflowError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "the repository could not be read",
+                    "the repository could not be read or written; the error is logged",
                 )
             }
         }

@@ -3,7 +3,10 @@
 //! ([`setup`]: `codraft init`, the demo plan) and checking a plan's documents ([`plan::load`]
 //! is what `codraft check` runs). Knows nothing of HTTP.
 
+pub mod approval;
 pub mod plan;
+pub mod proposal;
+pub mod records;
 pub mod setup;
 
 pub use plan::{CommitmentEntry, Files, PlanReader, PlanSnapshot};
@@ -23,14 +26,45 @@ pub enum WorkflowError {
     /// The repository's own documents are invalid at that commit.
     #[error("the plan's documents are invalid:\n{0}")]
     Invalid(Problems),
+    /// The user may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is understood but refused as it stands (422): `code` names why.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
+    /// The request clashes with the current state (409): a stale head, a proposal that is not
+    /// approved yet or no longer open.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl WorkflowError {
+    pub fn rejected(code: &'static str, message: impl Into<String>) -> WorkflowError {
+        WorkflowError::Rejected {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> WorkflowError {
+        WorkflowError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<StoreError> for WorkflowError {
     fn from(e: StoreError) -> WorkflowError {
         match e {
             StoreError::UnknownRef(_) => WorkflowError::BadRef(e.to_string()),
+            StoreError::StaleHead { .. } => WorkflowError::conflict(
+                "stale_head",
+                format!("{e}; reload, look at what changed, and try again"),
+            ),
+            StoreError::BranchExists(_) => WorkflowError::conflict("branch_exists", e.to_string()),
+            StoreError::BadPath(_) => WorkflowError::rejected("bad_path", e.to_string()),
             e => WorkflowError::Store(e),
         }
     }

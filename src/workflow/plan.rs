@@ -36,6 +36,54 @@ impl Files for CommitFiles<'_> {
     }
 }
 
+/// The files of a commit with some changes applied on top, not yet committed: what a
+/// proposal's documents would be, so they can be checked before anything is written.
+pub struct Overlay<'a> {
+    pub base: &'a dyn Files,
+    pub changes: &'a [crate::store::FileChange],
+}
+
+impl Files for Overlay<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.changes.iter().rev().find(|c| c.path == path) {
+            Some(change) => Ok(change.content.clone()),
+            None => self.base.read(path),
+        }
+    }
+    fn list(&self, dir: &str) -> Result<Vec<String>, StoreError> {
+        let mut names = self.base.list(dir)?;
+        let prefix = format!("{dir}/");
+        for change in self.changes {
+            let Some(rest) = change.path.strip_prefix(&prefix) else {
+                continue;
+            };
+            let name = rest.split('/').next().unwrap_or(rest).to_string();
+            let is_file = !rest.contains('/');
+            match (&change.content, is_file) {
+                (Some(_), _) => names.push(name),
+                (None, true) => names.retain(|n| *n != name),
+                (None, false) => {}
+            }
+        }
+        names.sort();
+        names.dedup();
+        // A folder whose files were all deleted disappears.
+        let mut kept = Vec::new();
+        for name in names {
+            let path = format!("{prefix}{name}");
+            let deleted_folder = self
+                .changes
+                .iter()
+                .any(|c| c.content.is_none() && c.path.starts_with(&format!("{path}/")));
+            if deleted_folder && self.list(&path)?.is_empty() {
+                continue;
+            }
+            kept.push(name);
+        }
+        Ok(kept)
+    }
+}
+
 /// The files of a folder on disk (a clone's working tree).
 pub struct DirFiles(pub PathBuf);
 
@@ -234,6 +282,11 @@ impl PlanReader {
             store,
             cache: Arc::default(),
         }
+    }
+
+    /// The store the plan is read from.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The plan at a branch, tag or commit.
