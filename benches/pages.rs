@@ -81,7 +81,7 @@ fn main() {
         .build()
         .unwrap();
     let (page, api, home) = runtime.block_on(async {
-        let app = codraft::web::app(&repo_path).unwrap();
+        let app = codraft::web::app(dir.path()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -95,7 +95,7 @@ fn serve(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(codraft::web::serve(&repo, listen))?;
+    runtime.block_on(codraft::web::serve(data, listen))?;
     Ok(ExitCode::SUCCESS)
 }
 

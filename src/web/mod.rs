@@ -4,21 +4,27 @@
 //! Templates and CSS are compiled into the binary, so `codraft` runs from any folder.
 
 mod api;
+mod diff_view;
 mod error;
 pub mod i18n;
 pub mod markdown;
 mod pages;
+mod proposals;
+mod proposals_api;
+pub mod session;
 mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{Accounts, LoginLimiter, Sessions};
+use crate::workflow::proposal::Proposals;
 use crate::workflow::PlanReader;
 use i18n::Lang;
 
@@ -34,6 +40,25 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("history.html", include_str!("../../templates/history.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("diff.html", include_str!("../../templates/diff.html")),
+    (
+        "proposals.html",
+        include_str!("../../templates/proposals.html"),
+    ),
+    (
+        "proposal.html",
+        include_str!("../../templates/proposal.html"),
+    ),
+    (
+        "proposal_new.html",
+        include_str!("../../templates/proposal_new.html"),
+    ),
+    (
+        "proposal_edit.html",
+        include_str!("../../templates/proposal_edit.html"),
+    ),
+    ("compare.html", include_str!("../../templates/compare.html")),
 ];
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
@@ -92,6 +117,10 @@ fn escape_html(input: &str) -> String {
 pub struct AppState {
     pub plan: PlanReader,
     pub render: Renderer,
+    pub proposals: Proposals,
+    pub accounts: Accounts,
+    pub sessions: Arc<Sessions>,
+    pub limiter: Arc<LoginLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -105,6 +134,37 @@ pub fn router(state: AppState) -> Router {
         .route("/api/commitments", get(api::commitments))
         .route("/api/commitments/{id}", get(api::commitment))
         .route("/api/commitments/{id}/history", get(api::history))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/proposals", get(proposals::list).post(proposals::create))
+        .route("/proposals/new", get(proposals::new_form))
+        .route("/proposals/{n}", get(proposals::show))
+        .route(
+            "/proposals/{n}/edit",
+            get(proposals::edit_form).post(proposals::edit),
+        )
+        .route("/proposals/{n}/delete", post(proposals::delete_commitment))
+        .route("/proposals/{n}/reviews", post(proposals::review))
+        .route("/proposals/{n}/merge", post(proposals::merge))
+        .route("/proposals/{n}/update", post(proposals::update_from_main))
+        .route("/proposals/{n}/close", post(proposals::close))
+        .route("/compare", get(proposals::compare_page))
+        .route(
+            "/api/proposals",
+            get(proposals_api::list).post(proposals_api::open),
+        )
+        .route("/api/proposals/{n}", get(proposals_api::get))
+        .route("/api/proposals/{n}/diff", get(proposals_api::diff))
+        .route("/api/proposals/{n}/commits", post(proposals_api::update))
+        .route("/api/proposals/{n}/reviews", post(proposals_api::review))
+        .route("/api/proposals/{n}/merge", post(proposals_api::merge))
+        .route(
+            "/api/proposals/{n}/update-from-main",
+            post(proposals_api::update_from_main),
+        )
+        .route("/api/proposals/{n}/close", post(proposals_api::close))
+        .route("/api/compare", get(proposals_api::compare_refs))
+        .route("/api/me", get(proposals_api::me))
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -128,26 +188,36 @@ async fn style() -> impl axum::response::IntoResponse {
     )
 }
 
-/// The whole application for the plan repository at `repo`.
-pub fn app(repo: &std::path::Path) -> anyhow_like::Result<Router> {
-    let store = crate::store::Store::open(repo)?;
+/// The whole application for the data directory `data` (its `plan.git` and, beside it, the
+/// accounts file).
+pub fn app(data: &std::path::Path) -> anyhow_like::Result<Router> {
+    let repo = crate::workflow::setup::repo_path(data);
+    let store = crate::store::Store::open(&repo)?;
     Ok(router(AppState {
-        plan: PlanReader::new(store),
+        plan: PlanReader::new(store.clone()),
         render: Renderer::new()?,
+        proposals: Proposals::new(store),
+        accounts: Accounts::open(data)?,
+        sessions: Arc::new(Sessions::new()),
+        limiter: Arc::new(LoginLimiter::default()),
     }))
 }
 
-/// Serves the plan repository at `repo` on `listen` until Ctrl-C.
-pub async fn serve(repo: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
-    let app = app(repo)?;
+/// Serves the data directory `data` on `listen` until Ctrl-C.
+pub async fn serve(data: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
+    let app = app(data)?;
+    let repo = crate::workflow::setup::repo_path(data);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     println!(
         "codraft is serving {} on http://{addr}/ (Ctrl-C to stop)",
         repo.display()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;

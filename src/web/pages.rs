@@ -25,18 +25,23 @@ pub struct PageQuery {
 }
 
 /// What every page handler works out first.
-struct Ctx {
-    lang: Lang,
+pub(super) struct Ctx {
+    pub(super) lang: Lang,
     set_cookie: bool,
     rev: String,
     /// `rev` was given explicitly (the page shows a "you are reading an old version" note).
     pinned: bool,
-    doc: Option<String>,
+    pub(super) doc: Option<String>,
     path: String,
+    /// The signed-in person, if any.
+    pub(super) viewer: Option<super::session::Viewer>,
+    /// Extra query pairs this page keeps when switching UI language.
+    pub(super) keep: Vec<(String, String)>,
 }
 
 impl Ctx {
-    fn new(
+    pub(super) fn new(
+        state: &AppState,
         q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
         headers: &HeaderMap,
         uri: &Uri,
@@ -50,6 +55,8 @@ impl Ctx {
             rev: q.rev.unwrap_or_else(|| DEFAULT_REF.to_string()),
             doc: q.doc,
             path: uri.path().to_string(),
+            viewer: super::session::Viewer::of(state, headers),
+            keep: Vec::new(),
         }
     }
 
@@ -62,11 +69,14 @@ impl Ctx {
         if let Some(doc) = &self.doc {
             url.push_str(&format!("&doc={}", encode(doc)));
         }
+        for (k, v) in &self.keep {
+            url.push_str(&format!("&{k}={}", encode(v)));
+        }
         url
     }
 
     /// The plan at the requested ref, or the error page to answer with.
-    async fn snapshot(&self, state: &AppState) -> Result<Arc<PlanSnapshot>, Response> {
+    pub(super) async fn snapshot(&self, state: &AppState) -> Result<Arc<PlanSnapshot>, Response> {
         state
             .plan
             .at(&self.rev)
@@ -74,7 +84,7 @@ impl Ctx {
             .map_err(|e| self.error(state, e.into()))
     }
 
-    fn error(&self, state: &AppState, error: ApiError) -> Response {
+    pub(super) fn error(&self, state: &AppState, error: ApiError) -> Response {
         PageError {
             lang: self.lang,
             error,
@@ -84,15 +94,30 @@ impl Ctx {
         .into_response()
     }
 
-    fn render(&self, state: &AppState, name: &str, mut ctx: tera::Context) -> Response {
+    pub(super) fn render(&self, state: &AppState, name: &str, ctx: tera::Context) -> Response {
+        self.render_status(state, name, ctx, StatusCode::OK)
+    }
+
+    pub(super) fn render_status(
+        &self,
+        state: &AppState,
+        name: &str,
+        mut ctx: tera::Context,
+        status: StatusCode,
+    ) -> Response {
         ctx.insert("rev", &self.rev);
         ctx.insert("pinned", &self.pinned);
+        if let Some(v) = &self.viewer {
+            ctx.insert("me", &v.user);
+            ctx.insert("csrf", &v.csrf);
+        }
+        ctx.insert("here", &self.url_in(self.lang));
         match state
             .render
             .page(name, self.lang, ctx, &self.url_in(self.lang.other()))
         {
             Ok(html) => {
-                let mut response = Html(html).into_response();
+                let mut response = (status, Html(html)).into_response();
                 if self.set_cookie {
                     let cookie = format!(
                         "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
@@ -124,7 +149,7 @@ impl Ctx {
 }
 
 /// Percent-encodes a query value.
-fn encode(value: &str) -> String {
+pub(super) fn encode(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
@@ -136,10 +161,10 @@ fn encode(value: &str) -> String {
     out
 }
 
-type Q = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+pub(super) type Q = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
 
 pub async fn home(State(state): State<AppState>, q: Q, headers: HeaderMap, uri: Uri) -> Response {
-    let c = Ctx::new(q, &headers, &uri);
+    let c = Ctx::new(&state, q, &headers, &uri);
     let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -157,7 +182,7 @@ pub async fn commitment(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let c = Ctx::new(q, &headers, &uri);
+    let c = Ctx::new(&state, q, &headers, &uri);
     let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -217,7 +242,7 @@ pub async fn history(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let c = Ctx::new(q, &headers, &uri);
+    let c = Ctx::new(&state, q, &headers, &uri);
     let snapshot = match c.snapshot(&state).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -244,6 +269,6 @@ pub async fn fallback(State(state): State<AppState>, headers: HeaderMap, uri: Ur
     if uri.path().starts_with("/api/") || uri.path() == "/api" {
         return error.into_response();
     }
-    let c = Ctx::new(Ok(Query(PageQuery::default())), &headers, &uri);
+    let c = Ctx::new(&state, Ok(Query(PageQuery::default())), &headers, &uri);
     c.error(&state, error)
 }

@@ -4,6 +4,7 @@
 //! is what `codraft check` runs). Knows nothing of HTTP.
 
 pub mod approval;
+pub mod compare;
 pub mod plan;
 pub mod proposal;
 pub mod records;

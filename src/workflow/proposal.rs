@@ -738,10 +738,10 @@ impl Proposals {
                     require_open(&record)?;
                     let main = branch_head(repo, MAIN)?;
                     let head = branch_head(repo, &record.branch)?;
+                    may_update(repo, &user, &record, main, head)?;
                     if git::is_ancestor(repo, main, head)? {
                         return Ok(None);
                     }
-                    may_update(repo, &user, &record, main, head)?;
                     let combined = combine(repo, main, head)?;
                     let new_head = bring_up_to_date(repo, &user, &record, main, head, &combined)?;
                     Ok(Some(new_head.to_string()))

@@ -16,10 +16,17 @@ pub fn demo_dir() -> tempfile::TempDir {
 
 /// Starts the server for `data_dir` on an ephemeral loopback port; returns its base URL.
 pub async fn start_server(data_dir: &Path) -> String {
-    let app = codraft::web::app(&setup::repo_path(data_dir)).unwrap();
+    let app = codraft::web::app(data_dir).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
     format!("http://{addr}")
 }
 
