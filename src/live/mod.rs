@@ -1,9 +1,7 @@
-//! TEMPORARY stand-in (replaced by branch h-live).
-pub mod merge {
-    pub struct Overlap { pub base_start: usize, pub base_end: usize, pub base_text: String, pub ours: String, pub theirs: String }
-    pub struct Merged { pub text: String, pub overlaps: Vec<Overlap> }
-    #[derive(Debug, thiserror::Error)]
-    #[error("merge")]
-    pub struct MergeError;
-    pub fn merge3(_b: &str, _o: &str, t: &str, _d: std::time::Instant) -> Result<Merged, MergeError> { Ok(Merged { text: t.into(), overlaps: vec![] }) }
-}
+//! Live documents (automerge). This module will later own the per-(branch, file) live
+//! documents of the live-editing issue; for now it owns the CRDT three-way merge used when a
+//! proposal branch is merged into `main` after `main` has moved (`merge`).
+
+pub mod merge;
+
+pub use merge::{merge3, splices, MergeError, Merged, Overlap, Splice};
