@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod secret;
+pub mod session;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -16,6 +17,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{Accounts, NewUser};
+pub use session::{csrf_matches, LoginLimiter, Session, Sessions};
 
 /// The two sectors of the forum, with the words `forum/members.toml` uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
