@@ -7,6 +7,7 @@
 //! `<data>/accounts.json`, beside `<data>/plan.git` and never inside the repository.
 
 pub mod accounts;
+pub mod demo;
 pub mod secret;
 pub mod session;
 
