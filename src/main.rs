@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use codraft::auth::{self, Accounts, NewUser, Role, Sector};
 use codraft::store::Signature;
-use codraft::workflow::{plan, setup};
+use codraft::workflow::{plan, setup, PlanSnapshot};
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +59,61 @@ enum Command {
         listen: SocketAddr,
         /// The data directory to create or reuse.
         #[arg(long, default_value = "demo-data")]
+        data: PathBuf,
+    },
+    /// Manage the people who can sign in (DIR/accounts.json, beside the repository).
+    /// 管理可登入的使用者帳號（DIR/accounts.json，位於儲存庫之外）。
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print their API token, once. 建立使用者並顯示其 API 權杖（僅此一次）。
+    ///
+    /// Without --password-stdin a random password is made and printed once too.
+    Add {
+        /// Display name (may be Chinese). 顯示名稱。
+        name: String,
+        /// The data directory holding plan.git.
+        #[arg(long)]
+        data: PathBuf,
+        /// government or civil_society.
+        #[arg(long)]
+        sector: Sector,
+        /// admin (secretariat), convener, forum_member, drafter, translator or public;
+        /// repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// A commitment id whose working group the user joins; repeat for several. Must exist
+        /// on the plan's main branch.
+        #[arg(long = "commitment")]
+        commitments: Vec<String>,
+        /// Login name (default: NAME).
+        #[arg(long)]
+        id: Option<String>,
+        /// Email address (also accepted as the login name).
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users: id, name, email, sector, roles, working groups (never secrets).
+    /// 列出使用者（不含任何密碼或權杖）。
+    List {
+        /// The data directory holding plan.git.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Issue another API token for a user and print it, once. 為使用者再發一組 API 權杖。
+    Token {
+        /// The user's login name.
+        id: String,
+        /// The data directory holding plan.git.
+        #[arg(long)]
         data: PathBuf,
     },
 }
@@ -129,11 +185,132 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::User { command } => user(command),
         Command::Demo { listen, data } => {
             if setup::demo(&data)? {
                 println!("created the demo plan in {}", data.display());
             }
+            seed_demo_accounts(&data)?;
             serve(&data, listen)
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The accounts of a data directory, which must hold a plan (so that a mistyped `--data`
+/// does not start an accounts file of its own).
+fn accounts_of(data: &std::path::Path) -> Result<Accounts, BoxError> {
+    if !setup::repo_path(data).exists() {
+        return Err(format!("{} holds no plan repository", data.display()).into());
+    }
+    Ok(Accounts::open(data)?)
+}
+
+/// The plan on the `main` branch of `DIR/plan.git`.
+fn plan_on_main(data: &std::path::Path) -> Result<PlanSnapshot, BoxError> {
+    let repo_path = setup::repo_path(data);
+    let repo = git2::Repository::open_bare(&repo_path)
+        .map_err(|e| format!("{}: {e}", repo_path.display()))?;
+    let commit = codraft::store::git::resolve(&repo, "main")?;
+    Ok(plan::load(
+        &plan::CommitFiles {
+            repo: &repo,
+            commit,
+        },
+        commit,
+    )?)
+}
+
+/// The demo's accounts (see `auth::demo`), made once, when there is no accounts file yet.
+fn seed_demo_accounts(data: &std::path::Path) -> Result<(), BoxError> {
+    if let Some(users) = auth::demo::seed(data, &plan_on_main(data)?.forum)? {
+        println!(
+            "created {} demo accounts: each forum member's id (e.g. {}), secretariat and \
+             translator, all with the password \"{}\" (for a local demo only)",
+            users.len(),
+            users.first().map_or("", |u| u.id.as_str()),
+            auth::demo::DEMO_PASSWORD
+        );
+    }
+    Ok(())
+}
+
+fn print_token(token: &str) {
+    println!("API token (shown only now; store it safely): {token}");
+    println!("send it with each API request as the header: Authorization: Bearer {token}");
+}
+
+fn user(command: UserCommand) -> Result<ExitCode, BoxError> {
+    match command {
+        UserCommand::Add {
+            name,
+            data,
+            sector,
+            roles,
+            commitments,
+            id,
+            email,
+            password_stdin,
+        } => {
+            let accounts = accounts_of(&data)?;
+            let snapshot = plan_on_main(&data)?;
+            let known: Vec<&str> = snapshot.commitments.iter().map(|c| c.id.as_str()).collect();
+            if let Some(unknown) = commitments.iter().find(|c| !known.contains(&c.as_str())) {
+                let valid = if known.is_empty() {
+                    "the plan has no commitments yet".to_string()
+                } else {
+                    format!("the plan's commitments are: {}", known.join(", "))
+                };
+                return Err(format!("unknown commitment \"{unknown}\"; {valid}").into());
+            }
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (auth::secret::random_password()?, true)
+            };
+            let (user, token) = accounts.add_user(NewUser {
+                id: id.unwrap_or_else(|| name.clone()),
+                name,
+                email,
+                sector,
+                roles: roles.into_iter().collect(),
+                commitments: commitments.into_iter().collect(),
+                password: Some(password.clone()),
+            })?;
+            println!("created user {} ({}, {})", user.id, user.name, user.sector);
+            if generated {
+                println!("password (shown only now): {password}");
+            }
+            print_token(&token);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List { data } => {
+            let users = accounts_of(&data)?.users();
+            if users.is_empty() {
+                println!("no users yet (add one with `codraft user add`)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let join = |items: Vec<String>| items.join(",");
+            println!("id\tname\temail\tsector\troles\tworking groups");
+            for u in users {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    u.id,
+                    u.name,
+                    u.email.as_deref().unwrap_or("-"),
+                    u.sector,
+                    join(u.roles.iter().map(Role::to_string).collect()),
+                    join(u.commitments.into_iter().collect()),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Token { id, data } => {
+            print_token(&accounts_of(&data)?.new_token(&id)?);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
