@@ -131,7 +131,12 @@ impl CommitmentForm {
         let mut problems = Vec::new();
         let number = self.number.trim();
         if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) || number.len() > 6 {
-            problems.push(Problem::new(path, 1, "number", "the number must be a whole number, e.g. 4"));
+            problems.push(Problem::new(
+                path,
+                1,
+                "number",
+                "the number must be a whole number, e.g. 4",
+            ));
         }
         let mut sdgs = Vec::new();
         for part in self
@@ -165,8 +170,16 @@ impl CommitmentForm {
             string(self.period_start.trim()),
             string(self.period_end.trim())
         );
-        let _ = writeln!(out, "lead_agencies = {}", string_array(&items(&self.lead_agencies)));
-        let _ = writeln!(out, "co_agencies = {}", string_array(&items(&self.co_agencies)));
+        let _ = writeln!(
+            out,
+            "lead_agencies = {}",
+            string_array(&items(&self.lead_agencies))
+        );
+        let _ = writeln!(
+            out,
+            "co_agencies = {}",
+            string_array(&items(&self.co_agencies))
+        );
         let _ = writeln!(out, "ogp_values = {}", string_array(&self.ogp_values));
         let _ = writeln!(out, "sdgs = [{}]", sdgs.join(", "));
         let _ = write!(
@@ -216,7 +229,9 @@ impl CommitmentForm {
         let rows: Vec<&SectionRow> = self
             .sections
             .iter()
-            .filter(|s| !(s.id.trim().is_empty() && s.heading.trim().is_empty() && s.text.trim().is_empty()))
+            .filter(|s| {
+                !(s.id.trim().is_empty() && s.heading.trim().is_empty() && s.text.trim().is_empty())
+            })
             .collect();
         for (i, row) in rows.iter().enumerate() {
             let text = unix_newlines(&row.text);
@@ -295,6 +310,9 @@ mod tests {
         form.period_end = "2024-13".into();
         let text = form.to_text(path, None).unwrap();
         let problems = Commitment::parse(path, &text).unwrap_err();
-        assert!(problems.0.iter().any(|p| p.field.contains("period")), "{problems}");
+        assert!(
+            problems.0.iter().any(|p| p.field.contains("period")),
+            "{problems}"
+        );
     }
 }

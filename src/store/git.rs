@@ -198,7 +198,7 @@ fn entry_id(commit: &git2::Commit<'_>, path: &str) -> Result<Option<Oid>, StoreE
 }
 
 /// Commits reachable from `from` that changed `path` (a file or a folder), newest first, at
-/// most `limit`. A merge counts when `path` differs from every parent.
+/// most `limit`. A merge counts when `path` differs from its first parent.
 pub fn history(
     repo: &Repository,
     from: Oid,
@@ -215,17 +215,11 @@ pub fn history(
         }
         let commit = repo.find_commit(oid?)?;
         let here = entry_id(&commit, path)?;
-        let changed = if commit.parent_count() == 0 {
-            here.is_some()
-        } else {
-            let mut differs_from_every_parent = true;
-            for parent in commit.parents() {
-                if entry_id(&parent, path)? == here {
-                    differs_from_every_parent = false;
-                    break;
-                }
-            }
-            differs_from_every_parent
+        // A merge counts when it changed the path on its first parent's line: that is the
+        // moment a proposal's change reached the branch (its own commits count too).
+        let changed = match commit.parent(0) {
+            Err(_) => here.is_some(),
+            Ok(first) => entry_id(&first, path)? != here,
         };
         if changed {
             out.push(CommitInfo::of(&commit));

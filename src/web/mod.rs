@@ -75,6 +75,15 @@ impl Renderer {
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         tera.autoescape_on(vec![".html"]);
         tera.set_escape_fn(escape_html);
+        // tera's own `urlencode` needs its "builtins" feature (and its dependencies).
+        tera.register_filter("urlencode", |v: &tera::Value, _: &_| {
+            let s = tera::try_get_value!("urlencode", "value", String, v);
+            Ok(tera::Value::String(pages::encode(&s)))
+        });
+        tera.register_filter("short_id", |v: &tera::Value, _: &_| {
+            let s = tera::try_get_value!("short_id", "value", String, v);
+            Ok(tera::Value::String(s.chars().take(10).collect()))
+        });
         Ok(Renderer {
             tera: Arc::new(tera),
         })
@@ -218,9 +227,9 @@ pub async fn serve(data: &std::path::Path, listen: SocketAddr) -> anyhow_like::R
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 

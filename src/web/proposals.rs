@@ -30,26 +30,31 @@ fn to_login(c: &Ctx, uri: &Uri) -> Response {
     let next = uri
         .path_and_query()
         .map_or("/proposals".to_string(), |p| p.to_string());
-    Redirect::to(&format!("/login?lang={}&next={}", c.lang.code(), encode(&next))).into_response()
+    Redirect::to(&format!(
+        "/login?lang={}&next={}",
+        c.lang.code(),
+        encode(&next)
+    ))
+    .into_response()
 }
 
 /// The viewer of a form submission, if signed in and the CSRF token matches.
-fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Response> {
+fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Box<Response>> {
     let Some(v) = c.viewer.clone() else {
-        return Err(c.error(
+        return Err(Box::new(c.error(
             state,
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", sign_in_msg(c)),
-        ));
+        )));
     };
     if !v.csrf_ok(csrf) {
-        return Err(c.error(
+        return Err(Box::new(c.error(
             state,
             ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf",
                 c.lang.strings()["csrf_failed"],
             ),
-        ));
+        )));
     }
     Ok(v)
 }
@@ -96,9 +101,9 @@ fn commitment_options(snapshot: &PlanSnapshot) -> Vec<serde_json::Value> {
         .commitments
         .iter()
         .map(|e| {
-            let (number, title) = e
-                .master(master)
-                .map_or((0, e.id.clone()), |d| (d.front.number, d.front.title.clone()));
+            let (number, title) = e.master(master).map_or((0, e.id.clone()), |d| {
+                (d.front.number, d.front.title.clone())
+            });
             serde_json::json!({"id": e.id, "number": number, "title": title})
         })
         .collect()
@@ -151,26 +156,44 @@ pub async fn create(
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
     let Ok(Form(form)) = form else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_form", c.lang.strings()["bad_form"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        );
     };
     let v = match poster(&c, &state, &form.csrf) {
         Ok(v) => v,
-        Err(r) => return r,
-    };
-    let record = match state
-        .proposals
-        .open(v.user, form.title, form.description, Vec::new())
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return c.error(&state, e.into()),
+        Err(r) => return *r,
     };
     let target = [form.new_commitment.trim(), form.commitment.trim()]
         .into_iter()
         .find(|s| !s.is_empty())
         .map(str::to_string);
+    let record = match state
+        .proposals
+        .open(
+            v.user,
+            form.title,
+            form.description,
+            Vec::new(),
+            target.clone(),
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return c.error(&state, e.into()),
+    };
     let url = match target {
-        Some(id) => format!("/proposals/{}/edit?commitment={}&lang={}", record.number, encode(&id), c.lang.code()),
+        Some(id) => format!(
+            "/proposals/{}/edit?commitment={}&lang={}",
+            record.number,
+            encode(&id),
+            c.lang.code()
+        ),
         None => format!("/proposals/{}?lang={}", record.number, c.lang.code()),
     };
     Redirect::to(&url).into_response()
@@ -192,8 +215,18 @@ async fn render_proposal(
         Ok(d) => d,
         Err(e) => return c.error(state, e.into()),
     };
-    let (Ok(base), Ok(head)) = (parse_head("base", &detail.base), parse_head("head", &detail.head)) else {
-        return c.error(state, ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad proposal head"));
+    let (Ok(base), Ok(head)) = (
+        parse_head("base", &detail.base),
+        parse_head("head", &detail.head),
+    ) else {
+        return c.error(
+            state,
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "bad proposal head",
+            ),
+        );
     };
     let diff = match compare::compare(&state.plan, base, head).await {
         Ok(d) => d,
@@ -289,7 +322,9 @@ async fn after(
     result: Result<String, WorkflowError>,
 ) -> Response {
     match result {
-        Ok(_) => Redirect::to(&format!("/proposals/{number}?lang={}", c.lang.code())).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/proposals/{number}?lang={}", c.lang.code())).into_response()
+        }
         Err(WorkflowError::NotFound(m)) => c.error(state, ApiError::not_found(m)),
         Err(e) => {
             let api: ApiError = e.into();
@@ -320,11 +355,18 @@ pub async fn review(
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
     let Ok(Form(form)) = form else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_form", c.lang.strings()["bad_form"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        );
     };
     let v = match poster(&c, &state, &form.csrf) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = match form.verdict.parse::<Verdict>() {
         Ok(verdict) => state
@@ -364,11 +406,18 @@ pub async fn merge(
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
     let Ok(Form(form)) = form else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_form", c.lang.strings()["bad_form"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        );
     };
     let v = match poster(&c, &state, &form.csrf) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let expected = parse_head("head", &form.head).ok();
     match state
@@ -381,7 +430,14 @@ pub async fn merge(
         }
         Ok(MergeOutcome::BroughtUpToDate { .. }) => {
             let msg = c.lang.strings()["brought_up_to_date"].to_string();
-            render_proposal(&state, &c, number, "inline", Some((StatusCode::CONFLICT, msg))).await
+            render_proposal(
+                &state,
+                &c,
+                number,
+                "inline",
+                Some((StatusCode::CONFLICT, msg)),
+            )
+            .await
         }
         Err(e) => after(&state, &c, number, Err(e)).await,
     }
@@ -399,7 +455,7 @@ pub async fn update_from_main(
     let csrf = form.map(|f| f.0.csrf).unwrap_or_default();
     let v = match poster(&c, &state, &csrf) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = state
         .proposals
@@ -421,7 +477,7 @@ pub async fn close(
     let csrf = form.map(|f| f.0.csrf).unwrap_or_default();
     let v = match poster(&c, &state, &csrf) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = state
         .proposals
@@ -441,11 +497,18 @@ pub async fn delete_commitment(
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
     let Ok(Form(form)) = form else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_form", c.lang.strings()["bad_form"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        );
     };
     let v = match poster(&c, &state, &form.csrf) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = match parse_head("head", &form.head) {
         Ok(head) => {
@@ -495,10 +558,15 @@ async fn edit_target(
     let snapshot = state.plan.at(&detail.head).await?;
     let doc_lang = doc.unwrap_or(snapshot.master_language()).to_string();
     if !snapshot.config.languages().any(|l| l == doc_lang) {
-        return Err(WorkflowError::NotFound(format!("\"{doc_lang}\" is not a language of this plan")));
+        return Err(WorkflowError::NotFound(format!(
+            "\"{doc_lang}\" is not a language of this plan"
+        )));
     }
     if !crate::doc::commitment::is_valid_id(commitment) {
-        return Err(WorkflowError::rejected("bad_id", format!("\"{commitment}\" is not a commitment id (a-z, 0-9, '-', '_')")));
+        return Err(WorkflowError::rejected(
+            "bad_id",
+            format!("\"{commitment}\" is not a commitment id (a-z, 0-9, '-', '_')"),
+        ));
     }
     let original = snapshot
         .commitment(commitment)
@@ -593,7 +661,10 @@ fn render_edit(
     ctx.insert("commitment", &t.commitment);
     ctx.insert("doc_lang", &t.doc_lang);
     ctx.insert("is_new", &t.original.is_none());
-    ctx.insert("languages", &t.snapshot.config.languages().collect::<Vec<_>>());
+    ctx.insert(
+        "languages",
+        &t.snapshot.config.languages().collect::<Vec<_>>(),
+    );
     c.render_status(state, "proposal_edit.html", ctx, status)
 }
 
@@ -611,7 +682,14 @@ pub async fn edit_form(
     }
     let eq = eq.map(|q| q.0).unwrap_or_default();
     let Some(commitment) = eq.commitment else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "?commitment= is required"));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                "?commitment= is required",
+            ),
+        );
     };
     c.keep.push(("commitment".into(), commitment.clone()));
     let t = match edit_target(&state, number, &commitment, eq.doc.as_deref()).await {
@@ -619,7 +697,14 @@ pub async fn edit_form(
         Err(e) => return c.error(&state, e.into()),
     };
     if t.detail.record.state != ProposalState::Open {
-        return c.error(&state, ApiError::new(StatusCode::CONFLICT, "not_open", c.lang.strings()["proposal_not_open"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "not_open",
+                c.lang.strings()["proposal_not_open"],
+            ),
+        );
     }
     let form = match &t.original {
         Some(doc) => CommitmentForm::from_commitment(doc),
@@ -714,16 +799,30 @@ pub async fn edit(
 ) -> Response {
     let mut c = Ctx::new(&state, q, &headers, &uri);
     let Ok(Form(pairs)) = form else {
-        return c.error(&state, ApiError::new(StatusCode::BAD_REQUEST, "bad_form", c.lang.strings()["bad_form"]));
+        return c.error(
+            &state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        );
     };
     let v = match poster(&c, &state, &field(&pairs, "csrf")) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let commitment = field(&pairs, "commitment");
     let doc = field(&pairs, "doc");
     c.keep.push(("commitment".into(), commitment.clone()));
-    let t = match edit_target(&state, number, &commitment, Some(doc.as_str()).filter(|d| !d.is_empty())).await {
+    let t = match edit_target(
+        &state,
+        number,
+        &commitment,
+        Some(doc.as_str()).filter(|d| !d.is_empty()),
+    )
+    .await
+    {
         Ok(t) => t,
         Err(e) => return c.error(&state, e.into()),
     };
@@ -732,7 +831,15 @@ pub async fn edit(
     let text = match form.to_text(&path, t.original.as_deref()) {
         Ok(text) => text,
         Err(problems) => {
-            return render_edit(&state, &c, &t, &form, &problems.0, None, StatusCode::UNPROCESSABLE_ENTITY)
+            return render_edit(
+                &state,
+                &c,
+                &t,
+                &form,
+                &problems.0,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
     };
     let head = match parse_head("head", &field(&pairs, "head")) {
@@ -754,10 +861,18 @@ pub async fn edit(
         )
         .await;
     match result {
-        Ok(_) => Redirect::to(&format!("/proposals/{number}?lang={}", c.lang.code())).into_response(),
-        Err(WorkflowError::Invalid(problems)) => {
-            render_edit(&state, &c, &t, &form, &problems.0, None, StatusCode::UNPROCESSABLE_ENTITY)
+        Ok(_) => {
+            Redirect::to(&format!("/proposals/{number}?lang={}", c.lang.code())).into_response()
         }
+        Err(WorkflowError::Invalid(problems)) => render_edit(
+            &state,
+            &c,
+            &t,
+            &form,
+            &problems.0,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => {
             let api: ApiError = e.into();
             render_edit(&state, &c, &t, &form, &[], Some(&api.message), api.status)
@@ -786,7 +901,11 @@ pub async fn compare_page(
     let mut ctx = tera::Context::new();
     ctx.insert("from", &cq.from);
     ctx.insert("to", &cq.to);
-    let view = if cq.view.as_deref() == Some("split") { "split" } else { "inline" };
+    let view = if cq.view.as_deref() == Some("split") {
+        "split"
+    } else {
+        "inline"
+    };
     ctx.insert("view", view);
     if let (Some(from), Some(to)) = (&cq.from, &cq.to) {
         c.keep.push(("from".into(), from.clone()));

@@ -23,7 +23,10 @@ fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "bad_json",
-            format!("the request body is not the JSON this endpoint takes: {}", e.body_text()),
+            format!(
+                "the request body is not the JSON this endpoint takes: {}",
+                e.body_text()
+            ),
         )
     })
 }
@@ -37,7 +40,13 @@ pub fn parse_head(field: &str, value: &str) -> Result<Oid, ApiError> {
             format!("{field} must be a full commit id (40 hex digits)"),
         ));
     }
-    Oid::from_str(value).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_head", format!("{field} is not a commit id")))
+    Oid::from_str(value).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_head",
+            format!("{field} is not a commit id"),
+        )
+    })
 }
 
 /// One document change as the API takes it.
@@ -53,11 +62,17 @@ pub struct DocumentInput {
 
 fn changes(docs: Vec<DocumentInput>, master: &str) -> Result<Vec<DocumentChange>, ApiError> {
     if docs.len() > 100 {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "too_many", "at most 100 documents per request"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too_many",
+            "at most 100 documents per request",
+        ));
     }
     docs.into_iter()
         .map(|d| match (d.delete, d.text) {
-            (true, None) if d.lang.is_none() => Ok(DocumentChange::Delete { commitment: d.commitment }),
+            (true, None) if d.lang.is_none() => Ok(DocumentChange::Delete {
+                commitment: d.commitment,
+            }),
             (true, _) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_document",
@@ -78,7 +93,12 @@ fn changes(docs: Vec<DocumentInput>, master: &str) -> Result<Vec<DocumentChange>
 }
 
 async fn master_language(state: &AppState) -> Result<String, ApiError> {
-    Ok(state.plan.at(super::DEFAULT_REF).await?.master_language().to_string())
+    Ok(state
+        .plan
+        .at(super::DEFAULT_REF)
+        .await?
+        .master_language()
+        .to_string())
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ProposalRecord>>, ApiError> {
@@ -89,7 +109,9 @@ pub async fn get(
     State(state): State<AppState>,
     Path(number): Path<u32>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
-    Ok(Json(state.proposals.get(number, state.accounts.users()).await?))
+    Ok(Json(
+        state.proposals.get(number, state.accounts.users()).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -111,9 +133,12 @@ pub async fn open(
     let changes = changes(input.documents, &master_language(&state).await?)?;
     let record = state
         .proposals
-        .open(user, input.title, input.description, changes)
+        .open(user, input.title, input.description, changes, None)
         .await?;
-    let detail = state.proposals.get(record.number, state.accounts.users()).await?;
+    let detail = state
+        .proposals
+        .get(record.number, state.accounts.users())
+        .await?;
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
@@ -202,7 +227,10 @@ pub async fn merge(
 fn merge_response(outcome: MergeOutcome) -> Response {
     match outcome {
         MergeOutcome::Merged { .. } => Json(outcome).into_response(),
-        MergeOutcome::BroughtUpToDate { ref head, ref overlaps } => {
+        MergeOutcome::BroughtUpToDate {
+            ref head,
+            ref overlaps,
+        } => {
             let paths: Vec<&str> = overlaps.iter().map(|o| o.path.as_str()).collect();
             let body = serde_json::json!({
                 "error": {
@@ -226,7 +254,9 @@ pub async fn update_from_main(
     Path(number): Path<u32>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let head = state.proposals.update_from_main(user, number).await?;
-    Ok(Json(serde_json::json!({ "number": number, "updated": head.is_some(), "head": head })))
+    Ok(Json(
+        serde_json::json!({ "number": number, "updated": head.is_some(), "head": head }),
+    ))
 }
 
 pub async fn close(
@@ -259,10 +289,22 @@ pub async fn compare_refs(
     State(state): State<AppState>,
     q: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Json<PlanDiff>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("{} (give ?from=REF&to=REF)", e.body_text())))?;
+    let Query(q) = q.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("{} (give ?from=REF&to=REF)", e.body_text()),
+        )
+    })?;
     let store = state.plan.store();
-    let from = store.resolve(&q.from).await.map_err(crate::workflow::WorkflowError::from)?;
-    let to = store.resolve(&q.to).await.map_err(crate::workflow::WorkflowError::from)?;
+    let from = store
+        .resolve(&q.from)
+        .await
+        .map_err(crate::workflow::WorkflowError::from)?;
+    let to = store
+        .resolve(&q.to)
+        .await
+        .map_err(crate::workflow::WorkflowError::from)?;
     Ok(Json(compare::compare(&state.plan, from, to).await?))
 }
 

@@ -129,7 +129,14 @@ pub async fn login_page(
     headers: HeaderMap,
 ) -> Response {
     let q = q.map(|q| q.0).unwrap_or_default();
-    render_login(&state, &headers, q.lang.as_deref(), &safe_next(q.next.as_deref()), None, StatusCode::OK)
+    render_login(
+        &state,
+        &headers,
+        q.lang.as_deref(),
+        &safe_next(q.next.as_deref()),
+        None,
+        StatusCode::OK,
+    )
 }
 
 fn render_login(
@@ -156,7 +163,10 @@ fn render_login(
             );
             (
                 status,
-                [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".into())],
+                [
+                    (header::SET_COOKIE, cookie),
+                    (header::CACHE_CONTROL, "no-store".into()),
+                ],
                 axum::response::Html(html),
             )
                 .into_response()
@@ -187,16 +197,37 @@ pub async fn login(
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return render_login(&state, &headers, None, "/proposals", Some("login_failed"), StatusCode::BAD_REQUEST);
+        return render_login(
+            &state,
+            &headers,
+            None,
+            "/proposals",
+            Some("login_failed"),
+            StatusCode::BAD_REQUEST,
+        );
     };
     let next = safe_next(Some(&form.next));
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !crate::auth::csrf_matches(expected, &form.csrf) {
-        return render_login(&state, &headers, None, &next, Some("csrf_failed"), StatusCode::FORBIDDEN);
+        return render_login(
+            &state,
+            &headers,
+            None,
+            &next,
+            Some("csrf_failed"),
+            StatusCode::FORBIDDEN,
+        );
     }
     let now = std::time::Instant::now();
     if state.limiter.check(&form.login, client.0, now).is_err() {
-        return render_login(&state, &headers, None, &next, Some("login_limited"), StatusCode::TOO_MANY_REQUESTS);
+        return render_login(
+            &state,
+            &headers,
+            None,
+            &next,
+            Some("login_limited"),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let accounts = state.accounts.clone();
     let (login, password) = (form.login.clone(), form.password);
@@ -206,7 +237,14 @@ pub async fn login(
         .flatten();
     let Some(user) = user else {
         state.limiter.failed(&form.login, client.0, now);
-        return render_login(&state, &headers, None, &next, Some("login_failed"), StatusCode::UNAUTHORIZED);
+        return render_login(
+            &state,
+            &headers,
+            None,
+            &next,
+            Some("login_failed"),
+            StatusCode::UNAUTHORIZED,
+        );
     };
     state.limiter.succeeded(&form.login);
     let Ok((token, _csrf)) = state.sessions.create(&user.id) else {
@@ -237,7 +275,11 @@ pub async fn logout(
     let csrf = form.map(|f| f.0.csrf).unwrap_or_default();
     if let Some(v) = &viewer {
         if !v.csrf_ok(&csrf) {
-            return (StatusCode::FORBIDDEN, "the form expired; reload the page and try again").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "the form expired; reload the page and try again",
+            )
+                .into_response();
         }
         if let Some(token) = cookie(&headers, SESSION_COOKIE) {
             state.sessions.remove(token);

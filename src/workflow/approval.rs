@@ -95,7 +95,10 @@ impl ApprovalStatus {
             }
         }
         for r in &self.requests_for_changes {
-            parts.push(format!("{} requested changes (review {})", r.name, r.review));
+            parts.push(format!(
+                "{} requested changes (review {})",
+                r.name, r.review
+            ));
         }
         parts.join("; ")
     }

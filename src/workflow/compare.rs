@@ -46,11 +46,7 @@ pub struct LanguageDiff {
 }
 
 /// Diffs the plan at `from` against the plan at `to`.
-pub async fn compare(
-    reader: &PlanReader,
-    from: Oid,
-    to: Oid,
-) -> Result<PlanDiff, WorkflowError> {
+pub async fn compare(reader: &PlanReader, from: Oid, to: Oid) -> Result<PlanDiff, WorkflowError> {
     let old = reader.at(&from.to_string()).await?;
     let new = reader.at(&to.to_string()).await?;
     let paths = reader

@@ -456,12 +456,14 @@ fn combine(repo: &git2::Repository, main: Oid, head: Oid) -> Result<Combined, Wo
         } else if !ours.contains(path) {
             t.clone()
         } else {
-            let text = |v: &Option<Vec<u8>>| v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+            let text =
+                |v: &Option<Vec<u8>>| v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
             match (text(&b), text(&o), text(&t)) {
                 (b, Some(o_text), Some(t_text)) => {
                     let b_text = b.unwrap_or_default();
-                    let merged = merge3(&b_text, &o_text, &t_text, deadline)
-                        .map_err(|e| WorkflowError::conflict("merge_failed", format!("{path}: {e}")))?;
+                    let merged = merge3(&b_text, &o_text, &t_text, deadline).map_err(|e| {
+                        WorkflowError::conflict("merge_failed", format!("{path}: {e}"))
+                    })?;
                     for ov in &merged.overlaps {
                         combined.overlaps.push(OverlapNote {
                             path: path.clone(),
@@ -512,7 +514,11 @@ impl Proposals {
     }
 
     /// One proposal as it stands now.
-    pub async fn get(&self, number: u32, users: Vec<User>) -> Result<ProposalDetail, WorkflowError> {
+    pub async fn get(
+        &self,
+        number: u32,
+        users: Vec<User>,
+    ) -> Result<ProposalDetail, WorkflowError> {
         self.store
             .read(move |repo| Ok(load_record(repo, number).and_then(|r| detail(repo, r, &users))))
             .await?
@@ -520,12 +526,15 @@ impl Proposals {
 
     /// Opens a proposal: a branch from `main` with `changes` (which may be empty: the web
     /// form opens the proposal first and edits it next).
+    /// The branch is named from the title's ASCII words, else from `topic` (e.g. the
+    /// commitment the author is about to edit), else from the first change's commitment.
     pub async fn open(
         &self,
         user: User,
         title: String,
         description: String,
         changes: Vec<DocumentChange>,
+        topic: Option<String>,
     ) -> Result<ProposalRecord, WorkflowError> {
         if !(user.has(Role::Admin) || user.has(Role::Drafter) || user.has(Role::Translator)) {
             return Err(WorkflowError::Forbidden(format!(
@@ -541,9 +550,10 @@ impl Proposals {
                     let main = branch_head(repo, MAIN)?;
                     let files = prepare(repo, main, &user, &changes)?;
                     let number = records::next_number(repo)?;
-                    let fallback = changes
-                        .first()
-                        .map_or("change".to_string(), |c| c.commitment().to_string());
+                    let fallback = topic
+                        .filter(|t| crate::doc::commitment::is_valid_id(t))
+                        .or_else(|| changes.first().map(|c| c.commitment().to_string()))
+                        .unwrap_or_else(|| "change".to_string());
                     let branch = format!("proposals/{number}-{}", slug(&title, &fallback));
                     git::create_branch(repo, &branch, main)?;
                     let sig = signature(&user);
@@ -914,7 +924,15 @@ fn merge_job(
         message.push_str(&format!("Approved-by: {name} <{sector}>\n"));
     }
     let sig = signature(user);
-    let commit = git::commit_merge(repo, MAIN, main, &[head], &combined.onto_main, &sig, &message)?;
+    let commit = git::commit_merge(
+        repo,
+        MAIN,
+        main,
+        &[head],
+        &combined.onto_main,
+        &sig,
+        &message,
+    )?;
     record.state = ProposalState::Merged;
     record.merged = Some(MergeRecord {
         commit: commit.to_string(),
@@ -938,7 +956,13 @@ fn merge_job(
 mod tests {
     #[test]
     fn slugs_are_ascii_and_short() {
-        assert_eq!(super::slug("Fix the Budget, 2022!", "x"), "fix-the-budget-2022");
-        assert_eq!(super::slug("修正預算", "c04-information-access"), "c04-information-access");
+        assert_eq!(
+            super::slug("Fix the Budget, 2022!", "x"),
+            "fix-the-budget-2022"
+        );
+        assert_eq!(
+            super::slug("修正預算", "c04-information-access"),
+            "c04-information-access"
+        );
     }
 }

@@ -149,7 +149,9 @@ fn read_toml<T: serde::de::DeserializeOwned>(
         return Ok(None);
     };
     let text = String::from_utf8(bytes).map_err(|e| corrupt(path, e))?;
-    toml::from_str(&text).map(Some).map_err(|e| corrupt(path, e))
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| corrupt(path, e))
 }
 
 fn to_toml<T: Serialize>(value: &T) -> Vec<u8> {
@@ -183,7 +185,10 @@ pub fn proposals(repo: &git2::Repository) -> Result<Vec<ProposalRecord>, StoreEr
 }
 
 /// One proposal, if it exists.
-pub fn proposal(repo: &git2::Repository, number: u32) -> Result<Option<ProposalRecord>, StoreError> {
+pub fn proposal(
+    repo: &git2::Repository,
+    number: u32,
+) -> Result<Option<ProposalRecord>, StoreError> {
     match head(repo)? {
         Some(head) => read_toml(repo, head, &proposal_path(number)),
         None => Ok(None),
@@ -286,9 +291,7 @@ pub fn add_review(
     mut review: ReviewRecord,
     author: &Signature,
 ) -> Result<ReviewRecord, WorkflowError> {
-    review.number = reviews(repo, proposal)?
-        .last()
-        .map_or(1, |r| r.number + 1);
+    review.number = reviews(repo, proposal)?.last().map_or(1, |r| r.number + 1);
     let short = &review.head[..review.head.len().min(10)];
     let verdict = match review.verdict {
         Verdict::Approve => "approve",
