@@ -171,6 +171,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("nothing_changed_yet", "此提案尚未修改任何文件。", "This proposal changes nothing yet."),
     ("missing", "尚缺", "Missing"),
     ("complete", "已齊備", "Complete"),
+    ("working_group", "工作小組：", "Working group: "),
     ("forum_approves", "由論壇成員核可", "approved by forum members"),
     ("changes_requested_by", "要求修改：", "Changes requested by: "),
     ("ready_to_merge", "已符合核可規則，可以併入主線。", "The rule is met: the proposal can be merged."),

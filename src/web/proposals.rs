@@ -274,6 +274,17 @@ async fn render_proposal(
             v
         })
         .collect();
+    let mut working_groups = serde_json::Map::new();
+    for t in &detail.touched {
+        let members: Vec<serde_json::Value> = state
+            .accounts
+            .working_group(&t.commitment)
+            .iter()
+            .map(|u| serde_json::json!({"name": u.name, "sector": u.sector}))
+            .collect();
+        working_groups.insert(t.commitment.clone(), members.into());
+    }
+    ctx.insert("working_groups", &working_groups);
     ctx.insert("p", &detail);
     ctx.insert("reviews", &reviews);
     ctx.insert("opened_display", &time_display(detail.record.opened_at));
@@ -282,6 +293,7 @@ async fn render_proposal(
     ctx.insert("can", &can);
     ctx.insert("section_options", &sections);
     ctx.insert("commitments", &commitment_options(&snapshot));
+    ctx.insert("languages", &snapshot.config.languages().collect::<Vec<_>>());
     ctx.insert("head_short", detail.head.get(..10).unwrap_or(""));
     ctx.insert("json_url", &format!("/api/proposals/{number}"));
     let status = match flash {
