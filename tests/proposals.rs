@@ -1118,3 +1118,247 @@ fn form_pairs(html: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_proposal_can_add_and_delete_commitments() {
+    let (env, tok) = Env::new().await;
+    // A new commitment, written from the plan's blank form: the forum approves it.
+    let template = env.show("main", "commitments/_template/zh-TW.md");
+    let new_doc = template
+        .replace("id = \"c00-example\"", "id = \"c20-open-budget\"")
+        .replace("number = 1", "number = 20")
+        .replace("area = \"general\"", "area = \"integrity\"")
+        .replace("title = \"承諾事項名稱\"", "title = \"公開預算資料\"");
+    let (s, p) = env
+        .call(
+            Some(&tok["ngo"]),
+            "POST",
+            "/api/proposals",
+            Some(json!({
+                "title": "Add an open-budget commitment",
+                "documents": [{"commitment": "c20-open-budget", "lang": "zh-TW", "text": new_doc}],
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(
+        p["touched"],
+        json!([{"commitment": "c20-open-budget", "added": true}])
+    );
+    let h = head(&p);
+    // Working-group drafters of other commitments do not approve a new one; the forum does.
+    let (s, _) = env
+        .call(
+            Some(&tok["gov2"]),
+            "POST",
+            "/api/proposals/1/reviews",
+            Some(json!({"verdict": "approve", "head": h})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for who in ["convener", "member"] {
+        let (s, r) = env
+            .call(
+                Some(&tok[who]),
+                "POST",
+                "/api/proposals/1/reviews",
+                Some(json!({"verdict": "approve", "head": h})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    let (s, m) = env
+        .call(
+            Some(&tok["convener"]),
+            "POST",
+            "/api/proposals/1/merge",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let (_, plan) = env.call(None, "GET", "/api/plan", None).await;
+    assert_eq!(plan["commitment_count"], 20);
+    // A number already taken is refused before anything is written.
+    let (s, e) = env
+        .call(Some(&tok["ngo"]), "POST", "/api/proposals", Some(json!({
+            "title": "Another",
+            "documents": [{"commitment": "c21-x", "lang": "zh-TW", "text": new_doc.replace("c20-open-budget", "c21-x")}],
+        })))
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_document")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("number 20"),
+        "{e}"
+    );
+
+    // Deleting commitment 4 (both languages) by its working group.
+    let (s, p) = env
+        .call(
+            Some(&tok["gov"]),
+            "POST",
+            "/api/proposals",
+            Some(json!({
+                "title": "Drop commitment 4",
+                "documents": [{"commitment": C04, "delete": true}],
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let n = p["number"].as_u64().unwrap();
+    let (_, d) = env
+        .call(None, "GET", &format!("/api/proposals/{n}/diff"), None)
+        .await;
+    let statuses: Vec<&str> = d["commitments"][0]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|doc| doc["diff"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["deleted", "deleted"], "{d}");
+    approve(&env, &tok, n, &head(&p)).await;
+    let (s, _) = env
+        .call(
+            Some(&tok["gov"]),
+            "POST",
+            &format!("/api/proposals/{n}/merge"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = env
+        .call(None, "GET", &format!("/api/commitments/{C04}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn field_changes_are_said_in_words_and_english_is_diffed_by_word() {
+    let (env, tok) = Env::new().await;
+    let zh = env.show("main", C04_PATH).replace(
+        "lead_agencies = [\"法務部\"]",
+        "lead_agencies = [\"數位發展部\"]",
+    );
+    let en_path = "commitments/c04-information-access/en.md";
+    let en = env.show("main", en_path);
+    let sentence = en
+        .lines()
+        .find(|l| l.split(' ').count() > 8 && !l.starts_with('#') && !l.contains('='))
+        .unwrap()
+        .to_string();
+    let words: Vec<&str> = sentence.split(' ').collect();
+    let changed_sentence = format!("{} clearly {}", words[..3].join(" "), words[3..].join(" "));
+    let en = en.replacen(&sentence, &changed_sentence, 1);
+    let (s, p) = env
+        .call(
+            Some(&tok["gov"]),
+            "POST",
+            "/api/proposals",
+            Some(json!({
+                "title": "Reorganisation",
+                "documents": [
+                    {"commitment": C04, "lang": "zh-TW", "text": zh},
+                    {"commitment": C04, "lang": "en", "text": en},
+                ],
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let base = p["base"].as_str().unwrap();
+    let to = p["head"].as_str().unwrap();
+    for (lang, expected) in [
+        ("zh-TW", "主辦機關：法務部 → 數位發展部"),
+        ("en", "Lead agency: 法務部 → 數位發展部"),
+    ] {
+        let page = env
+            .client
+            .get(format!(
+                "{}/compare?from={base}&to={to}&lang={lang}",
+                env.base
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(expected), "{lang}: {expected}");
+    }
+    let (_, d) = env
+        .call(
+            None,
+            "GET",
+            &format!("/api/compare?from={base}&to={to}"),
+            None,
+        )
+        .await;
+    let en_doc = d["commitments"][0]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|doc| doc["lang"] == "en")
+        .unwrap()
+        .clone();
+    let inserts: Vec<&str> = en_doc["diff"]["sections"][0]["body"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] != "equal")
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(inserts, ["clearly "], "one whole word inserted: {en_doc}");
+}
+
+#[tokio::test]
+async fn script_in_proposal_text_is_rendered_inert() {
+    let (env, tok) = Env::new().await;
+    let payload = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'";
+    let text = replace_once(
+        &env.show("main", C04_PATH),
+        "常有從寬限制公開之情形",
+        &format!("常有從寬限制公開之情形{payload}"),
+    );
+    let (s, p) = env
+        .call(
+            Some(&tok["gov"]),
+            "POST",
+            "/api/proposals",
+            Some(json!({"title": payload, "description": payload, "documents": doc(&text)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, _) = env
+        .call(
+            Some(&tok["ngo"]),
+            "POST",
+            "/api/proposals/1/reviews",
+            Some(json!({"verdict": "comment", "head": head(&p), "body": payload})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for path in ["/proposals", "/proposals/1", "/proposals/1?view=split"] {
+        let page = env
+            .client
+            .get(format!("{}{path}", env.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains("<script>alert") && !page.contains("<img src=x"),
+            "{path} renders markup from user text"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path} shows the text escaped"
+        );
+    }
+}

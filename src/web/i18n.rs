@@ -150,6 +150,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("proposals_intro", "每一項修正提案都是 git 儲存庫中的一個分支；兩個部門的工作小組成員都核可目前版本後，才能併入主線。", "Every proposal is a branch of the git repository; it reaches main only after working-group members of both sectors approved its current version."),
     ("no_proposals", "目前沒有修正提案。", "No proposals yet."),
     ("new_proposal", "提出修正", "New proposal"),
+    ("propose_change", "提出修正", "Propose a change"),
     ("new_proposal_intro", "先寫下標題與說明，接著在表單中修改承諾事項；提案會建立自己的分支，不會直接改動主線。", "Give a title and a description, then edit the commitment in the form; the proposal gets its own branch and does not touch main."),
     ("proposal_title", "提案標題", "Title"),
     ("proposal_description", "說明（為何修改）", "Description (why this change)"),

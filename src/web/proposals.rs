@@ -293,7 +293,10 @@ async fn render_proposal(
     ctx.insert("can", &can);
     ctx.insert("section_options", &sections);
     ctx.insert("commitments", &commitment_options(&snapshot));
-    ctx.insert("languages", &snapshot.config.languages().collect::<Vec<_>>());
+    ctx.insert(
+        "languages",
+        &snapshot.config.languages().collect::<Vec<_>>(),
+    );
     ctx.insert("head_short", detail.head.get(..10).unwrap_or(""));
     ctx.insert("json_url", &format!("/api/proposals/{number}"));
     let status = match flash {
