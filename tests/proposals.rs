@@ -1362,3 +1362,44 @@ async fn script_in_proposal_text_is_rendered_inert() {
         );
     }
 }
+
+/// If the trail lost the merge (a crash between writing `main` and `records`), merging again
+/// records the merge that is there; it never merges twice.
+#[tokio::test]
+async fn a_merge_the_trail_lost_is_recorded_not_repeated() {
+    let (env, tok) = Env::new().await;
+    let text = replace_once(
+        &env.show("main", C04_PATH),
+        "常有從寬限制公開之情形",
+        "常有從寬限制公開之情形。",
+    );
+    let (_, h) = open_and_approve(&env, &tok, "once", &text).await;
+    let (s, m) = env
+        .call(
+            Some(&tok["gov"]),
+            "POST",
+            "/api/proposals/1/merge",
+            Some(json!({"expected_head": h})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let main = common::git(&env.repo(), &["rev-parse", "main"]);
+    common::git(
+        &env.repo(),
+        &["update-ref", "refs/heads/records", "records~1"],
+    );
+    let (_, p) = env.call(None, "GET", "/api/proposals/1", None).await;
+    assert_eq!(p["state"], "open");
+    let (s, again) = env
+        .call(Some(&tok["gov"]), "POST", "/api/proposals/1/merge", None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["commit"], m["commit"]);
+    assert_eq!(
+        common::git(&env.repo(), &["rev-parse", "main"]),
+        main,
+        "main did not move"
+    );
+    let (_, p) = env.call(None, "GET", "/api/proposals/1", None).await;
+    assert_eq!(p["state"], "merged");
+}

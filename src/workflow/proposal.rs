@@ -858,6 +858,26 @@ fn bring_up_to_date(
     )?)
 }
 
+/// The merge commit on `main`'s first-parent line whose second parent is `head`, if any
+/// (looking back at most 1,000 commits).
+fn merged_by(repo: &git2::Repository, main: Oid, head: Oid) -> Result<Option<Oid>, WorkflowError> {
+    if main == head || !git::is_ancestor(repo, head, main)? {
+        return Ok(None);
+    }
+    let store_err = crate::store::StoreError::from;
+    let mut commit = repo.find_commit(main).map_err(store_err)?;
+    for _ in 0..1000 {
+        if commit.parent_count() > 1 && commit.parent_id(1).map_err(store_err)? == head {
+            return Ok(Some(commit.id()));
+        }
+        match commit.parent(0) {
+            Ok(parent) => commit = parent,
+            Err(_) => break,
+        }
+    }
+    Ok(None)
+}
+
 fn merge_job(
     repo: &git2::Repository,
     user: &User,
@@ -882,6 +902,27 @@ fn merge_job(
         }
     }
     let main = branch_head(repo, MAIN)?;
+    // Already in main (the trail's update was lost, e.g. to a crash between the two writes):
+    // record the merge that is there instead of merging twice.
+    if let Some(commit) = merged_by(repo, main, head)? {
+        record.state = ProposalState::Merged;
+        record.merged = Some(MergeRecord {
+            commit: commit.to_string(),
+            head: head.to_string(),
+            by: user.id.clone(),
+            by_name: user.name.clone(),
+            at: now(),
+        });
+        records::commit_changes(
+            repo,
+            vec![records::proposal_change(&record)],
+            &signature(user),
+            &format!("Proposal #{number} was already merged into main as {commit}"),
+        )?;
+        return Ok(MergeOutcome::Merged {
+            commit: commit.to_string(),
+        });
+    }
     let status = detail(repo, record.clone(), users)?.approval;
     if !status.satisfied {
         return Err(WorkflowError::conflict(
