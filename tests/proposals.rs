@@ -74,6 +74,11 @@ impl Env {
         (Env { dir, base, client }, tokens)
     }
 
+    async fn review(&self, token: &str, n: u64, body: Value) -> (StatusCode, Value) {
+        let path = format!("/api/proposals/{n}/reviews");
+        self.call(Some(token), "POST", &path, Some(body)).await
+    }
+
     fn repo(&self) -> std::path::PathBuf {
         setup::repo_path(self.dir.path())
     }
@@ -171,14 +176,13 @@ async fn the_full_flow_from_proposal_to_main_with_both_sectors() {
 
     // Civil society asks for changes; merging is refused, saying what is missing.
     let (s, r) = env
-        .call(
-            Some(&tok["ngo"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({
+        .review(
+            &tok["ngo"],
+            1,
+            json!({
                 "verdict": "request_changes", "head": h1, "section": format!("{C04}#problem"),
                 "body": "請一併說明救濟方式。",
-            })),
+            }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
@@ -197,12 +201,7 @@ async fn the_full_flow_from_proposal_to_main_with_both_sectors() {
 
     // A government approval of this head, then the drafter updates: it goes stale.
     let (s, _) = env
-        .call(
-            Some(&tok["gov2"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "approve", "head": h1})),
-        )
+        .review(&tok["gov2"], 1, json!({"verdict": "approve", "head": h1}))
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let v2 = replace_once(
@@ -242,12 +241,7 @@ async fn the_full_flow_from_proposal_to_main_with_both_sectors() {
 
     // Reviewing a version that is no longer the head is refused.
     let (s, e) = env
-        .call(
-            Some(&tok["ngo"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "approve", "head": h1})),
-        )
+        .review(&tok["ngo"], 1, json!({"verdict": "approve", "head": h1}))
         .await;
     assert_eq!(
         (s, e["error"]["code"].clone()),
@@ -255,30 +249,23 @@ async fn the_full_flow_from_proposal_to_main_with_both_sectors() {
     );
     // The author cannot approve their own proposal.
     let (s, e) = env
-        .call(
-            Some(&tok["gov"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "approve", "head": h2})),
-        )
+        .review(&tok["gov"], 1, json!({"verdict": "approve", "head": h2}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     // Someone outside the working group may comment but not approve.
     let (s, _) = env
-        .call(
-            Some(&tok["outsider"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "approve", "head": h2})),
+        .review(
+            &tok["outsider"],
+            1,
+            json!({"verdict": "approve", "head": h2}),
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = env
-        .call(
-            Some(&tok["outsider"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "comment", "head": h2, "body": "支持"})),
+        .review(
+            &tok["outsider"],
+            1,
+            json!({"verdict": "comment", "head": h2, "body": "支持"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -286,12 +273,7 @@ async fn the_full_flow_from_proposal_to_main_with_both_sectors() {
     // Both sectors approve the new head.
     for who in ["gov2", "ngo"] {
         let (s, r) = env
-            .call(
-                Some(&tok[who]),
-                "POST",
-                "/api/proposals/1/reviews",
-                Some(json!({"verdict": "approve", "head": h2})),
-            )
+            .review(&tok[who], 1, json!({"verdict": "approve", "head": h2}))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
     }
@@ -1148,22 +1130,12 @@ async fn a_proposal_can_add_and_delete_commitments() {
     let h = head(&p);
     // Working-group drafters of other commitments do not approve a new one; the forum does.
     let (s, _) = env
-        .call(
-            Some(&tok["gov2"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "approve", "head": h})),
-        )
+        .review(&tok["gov2"], 1, json!({"verdict": "approve", "head": h}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     for who in ["convener", "member"] {
         let (s, r) = env
-            .call(
-                Some(&tok[who]),
-                "POST",
-                "/api/proposals/1/reviews",
-                Some(json!({"verdict": "approve", "head": h})),
-            )
+            .review(&tok[who], 1, json!({"verdict": "approve", "head": h}))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{r}");
     }
@@ -1334,11 +1306,10 @@ async fn script_in_proposal_text_is_rendered_inert() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let (s, _) = env
-        .call(
-            Some(&tok["ngo"]),
-            "POST",
-            "/api/proposals/1/reviews",
-            Some(json!({"verdict": "comment", "head": head(&p), "body": payload})),
+        .review(
+            &tok["ngo"],
+            1,
+            json!({"verdict": "comment", "head": head(&p), "body": payload}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);

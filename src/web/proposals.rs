@@ -59,6 +59,36 @@ fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Box<Response>
     Ok(v)
 }
 
+/// A form that carries the session's CSRF token.
+trait CsrfForm {
+    fn csrf(&self) -> &str;
+}
+
+macro_rules! csrf_form {
+    ($($t:ty),*) => {$(impl CsrfForm for $t { fn csrf(&self) -> &str { &self.csrf } })*};
+}
+csrf_form!(NewProposalForm, ReviewForm, HeadForm);
+
+/// A submitted form that could be read, from a signed-in person whose CSRF token it carries.
+fn accept<T: CsrfForm>(
+    c: &Ctx,
+    state: &AppState,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(T, Viewer), Box<Response>> {
+    let Ok(Form(form)) = form else {
+        return Err(Box::new(c.error(
+            state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        )));
+    };
+    let viewer = poster(c, state, form.csrf())?;
+    Ok((form, viewer))
+}
+
 fn sign_in_msg(c: &Ctx) -> &'static str {
     c.lang.strings()["sign_in_first"]
 }
@@ -155,18 +185,8 @@ pub async fn create(
     form: Result<Form<NewProposalForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(form)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
-    };
-    let v = match poster(&c, &state, &form.csrf) {
-        Ok(v) => v,
+    let (form, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let target = [form.new_commitment.trim(), form.commitment.trim()]
@@ -369,18 +389,8 @@ pub async fn review(
     form: Result<Form<ReviewForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(form)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
-    };
-    let v = match poster(&c, &state, &form.csrf) {
-        Ok(v) => v,
+    let (form, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let result = match form.verdict.parse::<Verdict>() {
@@ -420,18 +430,8 @@ pub async fn merge(
     form: Result<Form<HeadForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(form)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
-    };
-    let v = match poster(&c, &state, &form.csrf) {
-        Ok(v) => v,
+    let (form, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let expected = parse_head("head", &form.head).ok();
@@ -467,9 +467,8 @@ pub async fn update_from_main(
     form: Result<Form<HeadForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let csrf = form.map(|f| f.0.csrf).unwrap_or_default();
-    let v = match poster(&c, &state, &csrf) {
-        Ok(v) => v,
+    let (_, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let result = state
@@ -489,9 +488,8 @@ pub async fn close(
     form: Result<Form<HeadForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let csrf = form.map(|f| f.0.csrf).unwrap_or_default();
-    let v = match poster(&c, &state, &csrf) {
-        Ok(v) => v,
+    let (_, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let result = state
@@ -511,18 +509,8 @@ pub async fn delete_commitment(
     form: Result<Form<HeadForm>, FormRejection>,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(form)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
-    };
-    let v = match poster(&c, &state, &form.csrf) {
-        Ok(v) => v,
+    let (form, v) = match accept(&c, &state, form) {
+        Ok(accepted) => accepted,
         Err(r) => return *r,
     };
     let result = match parse_head("head", &form.head) {

@@ -575,9 +575,9 @@ impl Proposals {
                         merged: None,
                         closed: None,
                     };
-                    records::commit_changes(
+                    records::save_proposal(
                         repo,
-                        vec![records::proposal_change(&record)],
+                        &record,
                         &sig,
                         &format!("Proposal #{number} opened: {title}"),
                     )?;
@@ -629,10 +629,7 @@ impl Proposals {
                     ids.extend(touched_ids(&changes));
                     if ids.len() != record.commitments.len() {
                         record.commitments = ids.into_iter().collect();
-                        records::commit_changes(
-                            repo,
-                            vec![records::proposal_change(&record)],
-                            &sig,
+                        records::save_proposal(repo, &record, &sig,
                             &format!("Proposal #{number} now touches {}", record.commitments.join(", ")),
                         )?;
                     }
@@ -778,9 +775,9 @@ impl Proposals {
                         by_name: user.name.clone(),
                         at: now(),
                     });
-                    records::commit_changes(
+                    records::save_proposal(
                         repo,
-                        vec![records::proposal_change(&record)],
+                        &record,
                         &signature(&user),
                         &format!("Proposal #{number} closed"),
                     )?;
@@ -905,23 +902,14 @@ fn merge_job(
     // Already in main (the trail's update was lost, e.g. to a crash between the two writes):
     // record the merge that is there instead of merging twice.
     if let Some(commit) = merged_by(repo, main, head)? {
-        record.state = ProposalState::Merged;
-        record.merged = Some(MergeRecord {
-            commit: commit.to_string(),
-            head: head.to_string(),
-            by: user.id.clone(),
-            by_name: user.name.clone(),
-            at: now(),
-        });
-        records::commit_changes(
+        return record_merge(
             repo,
-            vec![records::proposal_change(&record)],
-            &signature(user),
+            &mut record,
+            commit,
+            head,
+            user,
             &format!("Proposal #{number} was already merged into main as {commit}"),
-        )?;
-        return Ok(MergeOutcome::Merged {
-            commit: commit.to_string(),
-        });
+        );
     }
     let status = detail(repo, record.clone(), users)?.approval;
     if !status.satisfied {
@@ -974,6 +962,25 @@ fn merge_job(
         &sig,
         &message,
     )?;
+    record_merge(
+        repo,
+        &mut record,
+        commit,
+        head,
+        user,
+        &format!("Proposal #{number} merged into main as {commit}"),
+    )
+}
+
+/// Marks the proposal merged by `commit` on the trail.
+fn record_merge(
+    repo: &git2::Repository,
+    record: &mut ProposalRecord,
+    commit: Oid,
+    head: Oid,
+    user: &User,
+    message: &str,
+) -> Result<MergeOutcome, WorkflowError> {
     record.state = ProposalState::Merged;
     record.merged = Some(MergeRecord {
         commit: commit.to_string(),
@@ -982,12 +989,7 @@ fn merge_job(
         by_name: user.name.clone(),
         at: now(),
     });
-    records::commit_changes(
-        repo,
-        vec![records::proposal_change(&record)],
-        &sig,
-        &format!("Proposal #{number} merged into main as {commit}"),
-    )?;
+    records::save_proposal(repo, record, &signature(user), message)?;
     Ok(MergeOutcome::Merged {
         commit: commit.to_string(),
     })

@@ -266,24 +266,6 @@ pub fn save_proposal(
     )
 }
 
-/// The file change that writes a proposal's record, for callers that commit it themselves.
-pub fn proposal_change(record: &ProposalRecord) -> FileChange {
-    FileChange {
-        path: proposal_path(record.number),
-        content: Some(to_toml(record)),
-    }
-}
-
-/// Commits prepared changes to the records branch (see [`proposal_change`]).
-pub fn commit_changes(
-    repo: &git2::Repository,
-    changes: Vec<FileChange>,
-    author: &Signature,
-    message: &str,
-) -> Result<Oid, WorkflowError> {
-    commit(repo, changes, author, message)
-}
-
 /// Adds a review; its number is the next one of the proposal.
 pub fn add_review(
     repo: &git2::Repository,
