@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::auth::{Role, User};
-use crate::doc::{Commitment, Problem, Problems};
+use crate::doc::{Commitment, PlanConfig, Problem, Problems};
 use crate::live::merge::merge3;
 use crate::store::{git, FileChange, Oid, Signature, Store};
 
@@ -350,6 +350,16 @@ fn touched(repo: &git2::Repository, base: Oid, head: Oid) -> Result<Vec<Touched>
     Ok(out)
 }
 
+/// `plan.toml` at a commit, without reading the rest of the plan.
+fn plan_config(repo: &git2::Repository, commit: Oid) -> Result<PlanConfig, WorkflowError> {
+    let text = git::read_file(repo, commit, PlanConfig::PATH)?
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            WorkflowError::NotFound(format!("no readable {} at {commit}", PlanConfig::PATH))
+        })?;
+    PlanConfig::parse(&text).map_err(WorkflowError::Invalid)
+}
+
 fn load_record(repo: &git2::Repository, number: u32) -> Result<ProposalRecord, WorkflowError> {
     records::proposal(repo, number)?
         .ok_or_else(|| WorkflowError::NotFound(format!("no proposal #{number}")))
@@ -400,7 +410,7 @@ fn detail(
     };
     let touched = touched(repo, base, head)?;
     // The rule is main's: a proposal cannot change the rule it is judged by.
-    let config = plan::load(&CommitFiles { repo, commit: main }, main)?.config;
+    let config = plan_config(repo, main)?;
     let reviews = records::reviews(repo, record.number)?;
     let pairs: Vec<(String, bool)> = touched
         .iter()
@@ -806,9 +816,7 @@ fn may_update(
         return Ok(());
     }
     let base = git::merge_base(repo, main, head)?.unwrap_or(main);
-    let master = plan::load(&CommitFiles { repo, commit: head }, head)?
-        .master_language()
-        .to_string();
+    let master = plan_config(repo, head)?.plan.master_language;
     let all = touched(repo, base, head)?
         .iter()
         .all(|t| may_draft(user, &t.commitment, &master, &master, !t.added));
