@@ -255,6 +255,128 @@ impl CommitmentForm {
     }
 }
 
+/// A field of the live editor: its key (`title`, `section.problem.text`, `milestone.m2.end`…)
+/// and its text. See `docs/live-protocol.md`.
+pub type Field = (String, String);
+
+impl CommitmentForm {
+    /// The form as the live editor's fields, in form order. The id is not a field: it never
+    /// changes live.
+    pub fn to_fields(&self) -> Vec<Field> {
+        let mut out: Vec<Field> = Vec::new();
+        let mut put = |k: String, v: &str| out.push((k, v.to_string()));
+        put("title".into(), &self.title);
+        put("number".into(), &self.number);
+        put("area".into(), &self.area);
+        put("period.start".into(), &self.period_start);
+        put("period.end".into(), &self.period_end);
+        put("lead_agencies".into(), &self.lead_agencies);
+        put("co_agencies".into(), &self.co_agencies);
+        put("ogp_values".into(), &self.ogp_values.join("\n"));
+        put("sdgs".into(), &self.sdgs);
+        put("contact.name".into(), &self.contact_name);
+        put("contact.title".into(), &self.contact_title);
+        put("contact.unit".into(), &self.contact_unit);
+        put("contact.email".into(), &self.contact_email);
+        put("contact.phone".into(), &self.contact_phone);
+        put(
+            "participants.government".into(),
+            &self.participants_government,
+        );
+        put(
+            "participants.civil_society".into(),
+            &self.participants_civil_society,
+        );
+        for m in &self.milestones {
+            put(format!("milestone.{}.text", m.id), &m.text);
+            put(format!("milestone.{}.start", m.id), &m.start);
+            put(format!("milestone.{}.end", m.id), &m.end);
+        }
+        for s in &self.sections {
+            put(format!("section.{}.heading", s.id), &s.heading);
+            put(format!("section.{}.text", s.id), &s.text);
+        }
+        out
+    }
+
+    /// The form back from live fields (`id` is given, it is not a field). Milestones and
+    /// sections come in the order their first field appears; unknown keys are ignored.
+    pub fn from_fields(id: &str, fields: &[Field]) -> CommitmentForm {
+        let mut f = CommitmentForm {
+            id: id.to_string(),
+            ..CommitmentForm::default()
+        };
+        for (key, value) in fields {
+            let v = value.clone();
+            match key.as_str() {
+                "title" => f.title = v,
+                "number" => f.number = v,
+                "area" => f.area = v,
+                "period.start" => f.period_start = v,
+                "period.end" => f.period_end = v,
+                "lead_agencies" => f.lead_agencies = v,
+                "co_agencies" => f.co_agencies = v,
+                "ogp_values" => f.ogp_values = items(&v),
+                "sdgs" => f.sdgs = v,
+                "contact.name" => f.contact_name = v,
+                "contact.title" => f.contact_title = v,
+                "contact.unit" => f.contact_unit = v,
+                "contact.email" => f.contact_email = v,
+                "contact.phone" => f.contact_phone = v,
+                "participants.government" => f.participants_government = v,
+                "participants.civil_society" => f.participants_civil_society = v,
+                other => {
+                    let mut parts = other.splitn(3, '.');
+                    let (Some(kind), Some(id), Some(part)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue;
+                    };
+                    match kind {
+                        "milestone" => {
+                            let row = match f.milestones.iter().position(|m| m.id == id) {
+                                Some(i) => &mut f.milestones[i],
+                                None => {
+                                    f.milestones.push(MilestoneRow {
+                                        id: id.to_string(),
+                                        ..MilestoneRow::default()
+                                    });
+                                    f.milestones.last_mut().expect("just pushed")
+                                }
+                            };
+                            match part {
+                                "text" => row.text = v,
+                                "start" => row.start = v,
+                                "end" => row.end = v,
+                                _ => {}
+                            }
+                        }
+                        "section" => {
+                            let row = match f.sections.iter().position(|s| s.id == id) {
+                                Some(i) => &mut f.sections[i],
+                                None => {
+                                    f.sections.push(SectionRow {
+                                        id: id.to_string(),
+                                        ..SectionRow::default()
+                                    });
+                                    f.sections.last_mut().expect("just pushed")
+                                }
+                            };
+                            match part {
+                                "heading" => row.heading = v,
+                                "text" => row.text = v,
+                                _ => {}
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +416,19 @@ mod tests {
         assert_eq!(edited.sections[1], doc.sections[1]);
         // The result is canonical: parsing and writing it again changes nothing.
         assert_eq!(edited.to_text(), text);
+    }
+
+    #[test]
+    fn live_fields_give_the_document_back() {
+        let path = "commitments/c04-information-access/zh-TW.md";
+        let doc = Commitment::parse(path, DOC).unwrap();
+        let form = CommitmentForm::from_commitment(&doc);
+        let fields = form.to_fields();
+        assert!(fields.iter().any(|(k, _)| k == "section.problem.text"));
+        assert!(fields.iter().any(|(k, _)| k == "milestone.m2.end"));
+        let back = CommitmentForm::from_fields(&doc.front.id, &fields);
+        assert_eq!(back, form);
+        assert_eq!(back.to_text(path, Some(&doc)).unwrap(), DOC);
     }
 
     #[test]
