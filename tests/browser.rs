@@ -134,10 +134,11 @@ async fn approve(c: &Client, base: &str, who: &str) {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".review.verdict-approve"))
-        .await
-        .unwrap();
+    // Wait for this reviewer's approval in the list (another's may be there already).
+    let mine = format!(
+        "//li[contains(@class, 'verdict-approve')]//span[@class='author' and text()='{who}']"
+    );
+    c.wait().for_element(Locator::XPath(&mine)).await.unwrap();
     sign_out(c).await;
 }
 

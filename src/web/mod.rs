@@ -7,6 +7,7 @@ mod api;
 mod diff_view;
 mod error;
 pub mod i18n;
+mod live;
 pub mod markdown;
 mod pages;
 mod proposals;
@@ -24,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Accounts, LoginLimiter, Sessions};
+use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
 use crate::workflow::PlanReader;
 use i18n::Lang;
@@ -59,9 +61,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/proposal_edit.html"),
     ),
     ("compare.html", include_str!("../../templates/compare.html")),
+    ("editor.html", include_str!("../../templates/editor.html")),
 ];
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
+const LIVE_JS: &str = include_str!("../../static/live.js");
 
 /// The tera templates, shared by every handler.
 #[derive(Clone)]
@@ -130,6 +134,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
+    pub live: LiveHub,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -138,6 +143,9 @@ pub fn router(state: AppState) -> Router {
         .route("/commitments/{id}", get(pages::commitment))
         .route("/commitments/{id}/history", get(pages::history))
         .route("/static/style.css", get(style))
+        .route("/static/live.js", get(live_js))
+        .route("/edit", get(live::editor))
+        .route("/live", get(live::socket))
         .route("/healthz", get(api::healthz))
         .route("/api/plan", get(api::plan))
         .route("/api/commitments", get(api::commitments))
@@ -197,16 +205,28 @@ async fn style() -> impl axum::response::IntoResponse {
     )
 }
 
+async fn live_js() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        LIVE_JS,
+    )
+}
+
 /// The whole application for the data directory `data` (its `plan.git` and, beside it, the
 /// accounts file).
 pub fn app(data: &std::path::Path) -> anyhow_like::Result<Router> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
+    let accounts = Accounts::open(data)?;
     Ok(router(AppState {
         plan: PlanReader::new(store.clone()),
         render: Renderer::new()?,
-        proposals: Proposals::new(store),
-        accounts: Accounts::open(data)?,
+        proposals: Proposals::new(store.clone()),
+        live: LiveHub::new(store, accounts.clone(), data.join("live")),
+        accounts,
         sessions: Arc::new(Sessions::new()),
         limiter: Arc::new(LoginLimiter::default()),
     }))

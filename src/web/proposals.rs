@@ -393,6 +393,9 @@ pub async fn review(
         Ok(accepted) => accepted,
         Err(r) => return *r,
     };
+    if let Err(e) = super::live::checkpoint_proposal(&state, number).await {
+        return c.error(&state, e);
+    }
     let result = match form.verdict.parse::<Verdict>() {
         Ok(verdict) => state
             .proposals
@@ -434,6 +437,9 @@ pub async fn merge(
         Ok(accepted) => accepted,
         Err(r) => return *r,
     };
+    if let Err(e) = super::live::checkpoint_proposal(&state, number).await {
+        return c.error(&state, e);
+    }
     let expected = parse_head("head", &form.head).ok();
     match state
         .proposals

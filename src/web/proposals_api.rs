@@ -191,6 +191,7 @@ pub async fn review(
         .map_err(|m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_verdict", m))?;
     parse_head("head", &input.head)?;
     let section = input.section.filter(|s| !s.is_empty());
+    super::live::checkpoint_proposal(&state, number).await?;
     let review: ReviewRecord = state
         .proposals
         .review(user, number, verdict, input.head, section, input.body)
@@ -216,6 +217,7 @@ pub async fn merge(
         .as_deref()
         .map(|h| parse_head("expected_head", h))
         .transpose()?;
+    super::live::checkpoint_proposal(&state, number).await?;
     let outcome = state
         .proposals
         .merge(user, number, expected, state.accounts.users())

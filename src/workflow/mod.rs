@@ -5,6 +5,7 @@
 
 pub mod approval;
 pub mod compare;
+pub mod live;
 pub mod plan;
 pub mod proposal;
 pub mod records;
