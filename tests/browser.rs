@@ -267,3 +267,143 @@ async fn a_proposal_from_the_form_to_main_in_chromium() {
     assert!(main.contains("常有從寬限制公開而未說明理由之情形"));
     c.close().await.unwrap();
 }
+
+/// Two people in two browsers co-write one section live; both end with the same text, which
+/// is then saved to git with both as co-authors.
+#[tokio::test]
+async fn two_browsers_co_edit_a_section_live() {
+    let dir = common::demo_dir();
+    let accounts = Accounts::open(dir.path()).unwrap();
+    let mut token = String::new();
+    for (id, sector) in [("gov", Sector::Government), ("ngo", Sector::CivilSociety)] {
+        let (_, t) = accounts
+            .add_user(NewUser {
+                id: id.into(),
+                name: id.into(),
+                email: Some(format!("{id}@example.org")),
+                sector,
+                roles: [Role::Drafter].into_iter().collect(),
+                commitments: [C04.to_string()].into_iter().collect::<BTreeSet<_>>(),
+                password: Some(format!("{id}-password")),
+            })
+            .unwrap();
+        if id == "gov" {
+            token = t;
+        }
+    }
+    let base = common::start_server(dir.path()).await;
+    let proposal: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/proposals"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Live"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let branch = proposal["branch"].as_str().unwrap().to_string();
+    let (_d1, a) = browser().await;
+    let (_d2, b) = browser().await;
+    sign_in(&a, &base, "gov").await;
+    sign_in(&b, &base, "ngo").await;
+    let url = format!("{base}/edit?branch={branch}&commitment={C04}&doc=zh-TW&lang=en");
+    let field = "textarea[data-field='section.problem.text']";
+    for c in [&a, &b] {
+        c.goto(&url).await.unwrap();
+        wait_live(c, |s| s["connected"] == true).await;
+    }
+    // Both type at once, each at the end of what they see.
+    let (ra, rb) = tokio::join!(
+        type_at_end(&a, field, " Alpha甲"),
+        type_at_end(&b, field, " Beta乙")
+    );
+    ra.unwrap();
+    rb.unwrap();
+    let sa = wait_live(&a, |s| s["pending"] == 0).await;
+    let sb = wait_live(&b, |s| s["pending"] == 0 && s["seq"] == sa["seq"]).await;
+    let sa = wait_live(&a, |s| s["seq"] == sb["seq"]).await;
+    let ta = sa["fields"]["section.problem.text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tb = sb["fields"]["section.problem.text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(ta, tb, "both browsers hold the same text");
+    assert!(ta.contains(" Alpha甲") && ta.contains(" Beta乙"), "{ta}");
+    // What the page shows is that text.
+    let shown = a
+        .find(Locator::Css(field))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shown, ta);
+
+    a.find(Locator::Id("live-save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let repo = setup::repo_path(dir.path());
+    let mut message = String::new();
+    for _ in 0..100 {
+        message = common::git(&repo, &["log", "-1", "--format=%B", &branch]);
+        if message.contains("Co-authored-by") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        message.contains("Co-authored-by: gov <gov@example.org>"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Co-authored-by: ngo <ngo@example.org>"),
+        "{message}"
+    );
+    let saved = common::git(&repo, &["show", &format!("{branch}:{C04_PATH}")]);
+    assert!(
+        saved.contains(&ta),
+        "the saved document holds the live text"
+    );
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+async fn type_at_end(c: &Client, css: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
+    let el = c.find(Locator::Css(css)).await?;
+    c.execute(
+        "arguments[0].focus(); arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length);",
+        vec![serde_json::to_value(&el).unwrap()],
+    )
+    .await?;
+    for ch in text.chars() {
+        el.send_keys(&ch.to_string()).await?;
+    }
+    Ok(())
+}
+
+/// Polls the page's live state until `done` holds (at most 20 s).
+async fn wait_live(c: &Client, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        last = c
+            .execute(
+                "return window.codraftLive ? window.codraftLive.state() : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !last.is_null() && done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the live editor did not get there: {last}");
+}

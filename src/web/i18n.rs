@@ -179,6 +179,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("merge", "併入主線", "Merge into main"),
     ("edit_proposal", "修改提案內容", "Edit the proposal"),
     ("edit", "編輯", "Edit"),
+    ("edit_live", "共同即時編輯", "Co-edit live"),
+    ("edit_live_which", "與工作小組即時共筆", "Co-edit live with the working group"),
     ("add_commitment", "新增", "Add"),
     ("delete_which", "刪除承諾事項", "Delete a commitment"),
     ("delete_commitment", "在此提案中刪除", "Delete in this proposal"),
