@@ -1,0 +1,2040 @@
+//! One live document (one file of one branch) as automerge: the server side of
+//! `docs/live-protocol.md`.
+//!
+//! A [`LiveDoc`] owns the automerge document, its log file ([`super::log`]) and the indexes the
+//! protocol needs: the heads at every `seq` (so an edit made against any earlier `seq` can be
+//! merged), each session's last change, the `(session, ref)` pairs already applied, who typed
+//! what, and the last checkpoint. It is a synchronous library type: the hub that owns sockets and
+//! batches fsyncs is built on top of it.
+//!
+//! Layout in automerge: the root map `fields` maps each field key to a Text object; the root
+//! scalar `order` holds the keys in form order, one per line (keys never contain a newline).
+//! Only changes from git (actor `git`) touch `order` or add and remove fields; sessions only
+//! splice text. Every position counts Unicode code points (the document is created and loaded
+//! with `TextEncoding::UnicodeCodePoint`).
+//!
+//! Each applied change gets the next `seq`. Seq 0 is the initial document. The state an edit is
+//! made against is "the document at `base` plus every earlier change of the same session": in
+//! automerge terms the heads at `base` together with the session's last change. When that is
+//! the current state (the usual case: the client had seen everything) the edit is applied
+//! directly; otherwise it is applied in isolation at that state and merged (automerge keeps
+//! both sides), and the splices sent to clients are recomputed from the field's text before
+//! and after.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, PatchLog, ReadDoc,
+    TextEncoding, Value, ROOT,
+};
+use sha2::{Digest, Sha256};
+
+use super::log::{Log, LogError, Opened, Record};
+use super::merge::{merge3, splices as diff_splices, MergeError, Splice};
+
+/// The session id of the protocol (`SID`): who sent an edit, for "this connection's earlier
+/// edits" and deduplication. [`GIT_SESSION`] for changes that came from git.
+pub type ClientSession = String;
+
+/// The session (and automerge actor) of changes that came from git.
+pub const GIT_SESSION: &str = "git";
+
+/// Root map of field key → Text.
+const FIELDS: &str = "fields";
+/// Root scalar: the field keys in form order, one per line.
+const ORDER: &str = "order";
+/// Index of [`GIT_SESSION`] in `sessions` and of the empty author in `authors`.
+const GIT: u32 = 0;
+/// How long a before/after diff of one field may take before it gets coarser (still exact).
+const DIFF_DEADLINE: Duration = Duration::from_millis(200);
+
+/// One change as clients see it: `splices` (in order, each against the text after the previous
+/// one) turn `field` as it was at `seq - 1` into `field` at `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub seq: u64,
+    pub session: String,
+    pub field: String,
+    pub splices: Vec<Splice>,
+}
+
+/// What [`LiveDoc::apply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The edit was applied as change `seq` (possibly with no splices, if it changed nothing:
+    /// it still has a seq, so the sender gets its ack and sees its `op`).
+    Applied(Applied),
+    /// This `(session, ref)` was applied before, as change `seq`: ack again, change nothing.
+    Duplicate { seq: u64 },
+}
+
+/// Why a call changed nothing (or, for `Io`, why the document must be reopened).
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The field does not exist (now, or in the version the edit was made against).
+    #[error("unknown field {0}")]
+    UnknownField(String),
+    /// Splice number `splice` (1-based) does not fit the text it applies to.
+    #[error("splice {splice}: {}", range_problem(*.pos, *.delete, .field, *.len))]
+    OutOfRange {
+        splice: usize,
+        field: String,
+        pos: usize,
+        delete: usize,
+        len: usize,
+    },
+    /// `base` is ahead of the document's `seq` (the server never forgets a seq it gave out).
+    #[error("base {base} is ahead of the live document (seq {seq}): reload")]
+    StaleBase { base: u64, seq: u64 },
+    /// A checkpoint may not go back before the last checkpoint or sync point.
+    #[error("a checkpoint at seq {seq} is behind the last checkpoint or sync point (seq {last})")]
+    CheckpointBehind { seq: u64, last: u64 },
+    /// The session id is empty or reserved ([`GIT_SESSION`]).
+    #[error("session id {0:?} is empty or reserved")]
+    BadSession(String),
+    /// Field keys must be non-empty, without newlines, and unique.
+    #[error("invalid fields: {0}")]
+    InvalidFields(String),
+    /// The log could not be written or read. After a failed write or sync the document refuses
+    /// every later call: drop it and reopen it from its log.
+    #[error("live document log: {0}")]
+    Io(#[from] std::io::Error),
+    /// The log's records do not make a valid document.
+    #[error("live document log is corrupt: {0}")]
+    Corrupt(String),
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("merging an external change: {0}")]
+    Merge(#[from] MergeError),
+}
+
+impl From<LogError> for LiveError {
+    fn from(e: LogError) -> Self {
+        match e {
+            LogError::Io(e) => LiveError::Io(e),
+            corrupt @ LogError::Corrupt { .. } => LiveError::Corrupt(corrupt.to_string()),
+        }
+    }
+}
+
+fn range_problem(pos: usize, delete: usize, field: &str, len: usize) -> String {
+    if pos > len {
+        format!("position {pos} is past the end of {field} ({len} characters)")
+    } else {
+        format!(
+            "deleting {delete} characters at position {pos} goes past the end of {field} \
+             ({len} characters)"
+        )
+    }
+}
+
+/// The heads right after a seq, compactly: most seqs have their own change as the only head.
+#[derive(Debug, Clone)]
+enum Heads {
+    /// The change of this seq is the only head.
+    Own,
+    /// This seq changed nothing (an empty edit): same heads as `seq - 1`.
+    Prev,
+    /// Several heads (concurrent changes not yet merged by a later one): their seqs, ascending.
+    Many(Box<[u64]>),
+}
+
+/// What the document keeps per seq.
+#[derive(Debug, Clone)]
+struct SeqEntry {
+    /// The automerge change of this seq (meaningless when `heads` is `Prev`).
+    hash: ChangeHash,
+    heads: Heads,
+    /// Index into `sessions`.
+    session: u32,
+    /// Index into `authors`.
+    author: u32,
+}
+
+/// What the document keeps per session.
+#[derive(Debug, Clone)]
+struct Session {
+    name: String,
+    actor: ActorId,
+    /// Seq of the session's last real change.
+    last: Option<u64>,
+    /// Every change with a seq up to this one is in the history of the session's last change
+    /// (besides its own earlier changes).
+    covers: u64,
+}
+
+/// The last checkpoint or sync point: the branch's commit and the live state it holds.
+#[derive(Debug, Clone)]
+struct SyncPoint {
+    commit: String,
+    seq: u64,
+    /// Seqs of the changes that are the heads of the state committed (ascending).
+    heads: Vec<u64>,
+}
+
+/// One live document: an ordered list of fields `(key, text)` co-edited through automerge,
+/// with its log. See the module documentation.
+#[derive(Debug)]
+pub struct LiveDoc {
+    doc: Automerge,
+    log: Log,
+    /// The root map `fields`.
+    fields_obj: ObjId,
+    /// The current text object of each field.
+    field_ids: HashMap<String, ObjId>,
+    /// Index = seq.
+    seqs: Vec<SeqEntry>,
+    sessions: Vec<Session>,
+    session_ids: HashMap<String, u32>,
+    authors: Vec<String>,
+    author_ids: HashMap<String, u32>,
+    /// (session index, ref) → seq.
+    applied_refs: HashMap<(u32, u64), u64>,
+    sync_point: SyncPoint,
+    /// Seq of the last `mark_checkpoint` (the live text up to it is committed).
+    checkpoint_seq: u64,
+    /// Index of the session whose actor the automerge document currently has.
+    actor_of: Option<u32>,
+    /// A log write failed after the document changed in memory: refuse everything.
+    failed: bool,
+}
+
+/// The automerge actor of a session: 16 bytes of SHA-256 of the session id (a fixed-size id
+/// that fits automerge's inline actor storage). Git's actor is the bytes `git`.
+fn actor_for(session: &str) -> ActorId {
+    if session == GIT_SESSION {
+        return ActorId::from(b"git");
+    }
+    let digest = Sha256::new()
+        .chain_update(b"codraft live session\0")
+        .chain_update(session.as_bytes())
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    ActorId::from(id)
+}
+
+fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn check_keys(fields: &[(String, String)]) -> Result<(), LiveError> {
+    let mut seen = HashSet::new();
+    for (key, _) in fields {
+        if key.is_empty() || key.contains('\n') || key.contains('\r') {
+            return Err(LiveError::InvalidFields(format!(
+                "field key {key:?} is empty or has a line break"
+            )));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(LiveError::InvalidFields(format!(
+                "field key {key:?} appears twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `splices`, applied one after another, fit a text of `len` code points.
+fn validate(field: &str, mut len: usize, splices: &[Splice]) -> Result<(), LiveError> {
+    for (i, s) in splices.iter().enumerate() {
+        let fits = s.pos <= len && s.pos.checked_add(s.delete).is_some_and(|end| end <= len);
+        if !fits {
+            return Err(LiveError::OutOfRange {
+                splice: i + 1,
+                field: field.to_owned(),
+                pos: s.pos,
+                delete: s.delete,
+                len,
+            });
+        }
+        len = len - s.delete + s.insert.chars().count();
+    }
+    Ok(())
+}
+
+/// Ascending splices in the old text's coordinates (as [`diff_splices`] gives them) as a
+/// sequence, each against the text after the previous one.
+fn sequential(splices: Vec<Splice>) -> Vec<Splice> {
+    let mut shift: isize = 0;
+    splices
+        .into_iter()
+        .map(|s| {
+            let pos = s.pos.saturating_add_signed(shift);
+            let inserted = s.insert.chars().count();
+            shift += inserted as isize - s.delete as isize;
+            Splice { pos, ..s }
+        })
+        .collect()
+}
+
+/// Applies ascending, non-overlapping splices in old coordinates from the end backwards.
+fn splice_backwards(
+    tx: &mut impl Transactable,
+    obj: &ObjId,
+    splices: &[Splice],
+) -> Result<(), automerge::AutomergeError> {
+    for s in splices.iter().rev() {
+        tx.splice_text(obj, s.pos, s.delete as isize, &s.insert)?;
+    }
+    Ok(())
+}
+
+impl LiveDoc {
+    /// A new live document holding `fields` (in this order), loaded from `checkpoint_commit`
+    /// (which becomes its first checkpoint, at seq 0). Its log is created at `log_path` and
+    /// fsynced, with its directory; an existing log there is an error (`Io`, `AlreadyExists`).
+    pub fn create(
+        log_path: &Path,
+        fields: &[(String, String)],
+        checkpoint_commit: &str,
+    ) -> Result<LiveDoc, LiveError> {
+        check_keys(fields)?;
+        let mut doc = Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint)
+            .with_actor(actor_for(GIT_SESSION));
+        let mut tx = doc.transaction();
+        let fields_obj = tx.put_object(ROOT, FIELDS, ObjType::Map)?;
+        for (key, text) in fields {
+            let obj = tx.put_object(&fields_obj, key.as_str(), ObjType::Text)?;
+            tx.splice_text(&obj, 0, 0, text)?;
+        }
+        let order: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        tx.put(ROOT, ORDER, order.join("\n"))?;
+        tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+        let log = Log::create(
+            log_path,
+            &Record::Init {
+                commit: checkpoint_commit.to_owned(),
+                doc: doc.save(),
+            },
+        )?;
+        LiveDoc::from_initial(doc, log, checkpoint_commit.to_owned())
+    }
+
+    /// Reopens a live document from its log after a restart (or after it was unloaded). A torn
+    /// last record (a crash mid-write) is ignored and cut off, so the document is as it was after
+    /// the last whole record; every synced (acked) change is a whole record.
+    pub fn open(log_path: &Path) -> Result<LiveDoc, LiveError> {
+        let Opened { log, records, .. } = Log::open(log_path)?;
+        let mut records = records.into_iter();
+        let Some(Record::Init { commit, doc }) = records.next() else {
+            return Err(LiveError::Corrupt(
+                "the log does not start with Init".into(),
+            ));
+        };
+        let doc = Automerge::load_with_options(
+            &doc,
+            LoadOptions::new().text_encoding(TextEncoding::UnicodeCodePoint),
+        )?;
+        let mut live = LiveDoc::from_initial(doc, log, commit)?;
+        let mut changes = Vec::new();
+        for record in records {
+            live.replay(record, &mut changes)?;
+        }
+        live.doc.apply_changes(changes)?;
+        let mut expected = live.hashes(&live.heads_seqs(live.seq()));
+        let mut heads = live.doc.get_heads();
+        expected.sort();
+        heads.sort();
+        if expected != heads {
+            return Err(LiveError::Corrupt(
+                "the log's changes do not lead to the heads it records".into(),
+            ));
+        }
+        live.refresh_fields()?;
+        Ok(live)
+    }
+
+    /// The in-memory part shared by `create` and `open`: seq 0 is the document's one head.
+    fn from_initial(mut doc: Automerge, log: Log, commit: String) -> Result<LiveDoc, LiveError> {
+        let heads = doc.get_heads();
+        let [head] = heads.as_slice() else {
+            return Err(LiveError::Corrupt(format!(
+                "the initial document has {} heads, not 1",
+                heads.len()
+            )));
+        };
+        let fields_obj = match doc.get(ROOT, FIELDS)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => return Err(LiveError::Corrupt("no `fields` map".into())),
+        };
+        doc.set_actor(actor_for(GIT_SESSION));
+        let mut live = LiveDoc {
+            doc,
+            log,
+            fields_obj,
+            field_ids: HashMap::new(),
+            seqs: vec![SeqEntry {
+                hash: *head,
+                heads: Heads::Own,
+                session: GIT,
+                author: GIT,
+            }],
+            sessions: vec![Session {
+                name: GIT_SESSION.to_owned(),
+                actor: actor_for(GIT_SESSION),
+                last: None,
+                covers: 0,
+            }],
+            session_ids: HashMap::from([(GIT_SESSION.to_owned(), GIT)]),
+            authors: vec![String::new()],
+            author_ids: HashMap::from([(String::new(), GIT)]),
+            applied_refs: HashMap::new(),
+            sync_point: SyncPoint {
+                commit,
+                seq: 0,
+                heads: vec![0],
+            },
+            checkpoint_seq: 0,
+            actor_of: Some(GIT),
+            failed: false,
+        };
+        live.refresh_fields()?;
+        Ok(live)
+    }
+
+    /// Rebuilds the indexes from one log record; real changes are collected into `changes` to
+    /// be applied to the automerge document together at the end (much faster than one by one).
+    fn replay(&mut self, record: Record, changes: &mut Vec<Change>) -> Result<(), LiveError> {
+        let seq = self.seq();
+        match record {
+            Record::Init { .. } => return Err(LiveError::Corrupt("a second Init".into())),
+            Record::Change {
+                session,
+                author,
+                edit_ref,
+                seq: record_seq,
+                base,
+                change,
+            } => {
+                if record_seq != seq + 1 || base > seq {
+                    return Err(LiveError::Corrupt(format!(
+                        "change record with seq {record_seq} (base {base}) after seq {seq}"
+                    )));
+                }
+                let sid = self.session_id(&session);
+                let aid = self.author_id(&author);
+                if change.is_empty() {
+                    self.push_seq(None, &[], sid, aid);
+                } else {
+                    let change = Change::try_from(change.as_slice())
+                        .map_err(|e| LiveError::Corrupt(format!("seq {record_seq}: {e}")))?;
+                    let deps = change.deps().to_vec();
+                    self.push_seq(Some(change.hash()), &deps, sid, aid);
+                    let s = &mut self.sessions[sid as usize];
+                    s.last = Some(record_seq);
+                    s.covers = s.covers.max(base);
+                    changes.push(change);
+                }
+                if sid != GIT {
+                    self.applied_refs.insert((sid, edit_ref), record_seq);
+                }
+            }
+            Record::Checkpoint { commit, seq: at } => {
+                if at > seq {
+                    return Err(LiveError::Corrupt(format!(
+                        "checkpoint at seq {at} after seq {seq}"
+                    )));
+                }
+                self.sync_point = SyncPoint {
+                    commit,
+                    seq: at,
+                    heads: self.heads_seqs(at),
+                };
+                self.checkpoint_seq = at;
+            }
+            Record::External {
+                commit,
+                seq: at,
+                heads,
+            } => {
+                let real =
+                    |h: &u64| *h <= seq && !matches!(self.seqs[*h as usize].heads, Heads::Prev);
+                if at > seq || heads.is_empty() || !heads.iter().all(real) {
+                    return Err(LiveError::Corrupt(format!(
+                        "sync point at seq {at} with heads {heads:?} after seq {seq}"
+                    )));
+                }
+                self.sync_point = SyncPoint {
+                    commit,
+                    seq: at,
+                    heads,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// The seq of the last applied change (0 for a new document).
+    pub fn seq(&self) -> u64 {
+        self.seqs.len() as u64 - 1
+    }
+
+    /// Every field with its current text, in form order.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        self.ordered_keys()
+            .into_iter()
+            .filter_map(|key| {
+                let text = self.doc.text(&self.field_ids[&key]).ok()?;
+                Some((key, text))
+            })
+            .collect()
+    }
+
+    /// The current text of one field.
+    pub fn field(&self, key: &str) -> Option<String> {
+        self.doc.text(self.field_ids.get(key)?).ok()
+    }
+
+    /// Applies an edit of `session` (protocol semantics, see the module documentation):
+    /// `splices`, in order, each against the text after the previous one, to `field`, made
+    /// against the text as it was at `base` plus every earlier change of `session`. `author`
+    /// is who typed (a user id, for `Co-authored-by`). `(session, edit_ref)` identifies the
+    /// edit: sent again, it is a [`Outcome::Duplicate`].
+    ///
+    /// Everything is validated first — session, field (existing now and in the edit's
+    /// version), `base <= seq`, every splice in range at that version — and on an error
+    /// nothing changed. The change is appended to the log without fsync: call
+    /// [`LiveDoc::sync`] before acking.
+    pub fn apply(
+        &mut self,
+        session: &str,
+        author: &str,
+        edit_ref: u64,
+        base: u64,
+        field: &str,
+        splices: &[Splice],
+    ) -> Result<Outcome, LiveError> {
+        self.usable()?;
+        if session.is_empty() || session == GIT_SESSION {
+            return Err(LiveError::BadSession(session.to_owned()));
+        }
+        let known = self.session_ids.get(session).copied();
+        if let Some(sid) = known {
+            if let Some(&seq) = self.applied_refs.get(&(sid, edit_ref)) {
+                return Ok(Outcome::Duplicate { seq });
+            }
+        }
+        let seq = self.seq();
+        if base > seq {
+            return Err(LiveError::StaleBase { base, seq });
+        }
+        let obj = self
+            .field_ids
+            .get(field)
+            .cloned()
+            .ok_or_else(|| LiveError::UnknownField(field.to_owned()))?;
+        // The state the edit was made against, unless it is the current one.
+        let state = if base == seq {
+            None
+        } else {
+            let state = self.state_for(known, base);
+            (state != self.heads_seqs(seq)).then_some(state)
+        };
+        let noop = splices.iter().all(|s| s.delete == 0 && s.insert.is_empty());
+        let (hash, covers, out) = match &state {
+            None => {
+                validate(field, self.doc.length(&obj), splices)?;
+                let sid = self.session_id(session);
+                let hash = if noop {
+                    None
+                } else {
+                    self.transact(sid, None, &obj, splices)?
+                };
+                let out = if noop { Vec::new() } else { splices.to_vec() };
+                (hash, seq, out)
+            }
+            Some(state) => {
+                let heads = self.hashes(state);
+                match self.doc.get_at(&self.fields_obj, field, &heads)? {
+                    Some((Value::Object(ObjType::Text), id)) if id == obj => {}
+                    _ => return Err(LiveError::UnknownField(field.to_owned())),
+                }
+                validate(field, self.doc.length_at(&obj, &heads), splices)?;
+                let sid = self.session_id(session);
+                let covers = known.map_or(base, |s| self.sessions[s as usize].covers.max(base));
+                if noop {
+                    (None, covers, Vec::new())
+                } else {
+                    let before = self.doc.text(&obj)?;
+                    let hash = self.transact(sid, Some(&heads), &obj, splices)?;
+                    let after = self.doc.text(&obj)?;
+                    let deadline = Instant::now() + DIFF_DEADLINE;
+                    (
+                        hash,
+                        covers,
+                        sequential(diff_splices(&before, &after, deadline)),
+                    )
+                }
+            }
+        };
+        let sid = self.session_id(session);
+        let aid = self.author_id(author);
+        let new_seq = seq + 1;
+        let change = match hash {
+            Some(h) => {
+                let deps = match &state {
+                    None => self.hashes(&self.heads_seqs(seq)),
+                    Some(state) => self.hashes(state),
+                };
+                self.push_seq(Some(h), &deps, sid, aid);
+                let s = &mut self.sessions[sid as usize];
+                s.last = Some(new_seq);
+                s.covers = covers;
+                self.change_bytes(&h)?
+            }
+            None => {
+                self.push_seq(None, &[], sid, aid);
+                Vec::new()
+            }
+        };
+        self.applied_refs.insert((sid, edit_ref), new_seq);
+        if let Err(e) = self
+            .log
+            .append_change(session, author, edit_ref, new_seq, covers, &change)
+        {
+            self.failed = true;
+            return Err(e.into());
+        }
+        Ok(Outcome::Applied(Applied {
+            seq: new_seq,
+            session: session.to_owned(),
+            field: field.to_owned(),
+            splices: out,
+        }))
+    }
+
+    /// Makes every change applied so far durable (fsyncs the log). The caller batches: several
+    /// applies, one sync, then the acks.
+    pub fn sync(&mut self) -> Result<(), LiveError> {
+        self.usable()?;
+        self.log.sync().inspect_err(|_| self.failed = true)?;
+        Ok(())
+    }
+
+    /// A commit reached the branch another way (a merge, a push, the edit form).
+    /// `base_fields` are the fields of the commit of the last checkpoint or sync point (see
+    /// [`LiveDoc::checkpoint`]), `new_fields` those of `commit`. The change base → new is made
+    /// as changes of session `git` on the live state of that checkpoint and merged with
+    /// everything since, so unsaved live edits are kept. If the live text at the checkpoint
+    /// differs from `base_fields` (it should not), the change is first merged onto it.
+    ///
+    /// Returns the text changes of existing fields to broadcast as `op`s (one per field, each
+    /// with its seq, splices against seq - 1), and whether the set or order of fields changed:
+    /// then the last change (seq [`LiveDoc::seq`]) added, removed or reordered fields, and
+    /// clients need a `fields` message with `seq()` and `fields()`, after the ops. Fields only
+    /// in `new_fields` are added with their text; fields missing from it are removed (with any
+    /// unsaved live edits in them). `commit` becomes the sync point. Synced before returning.
+    pub fn merge_external(
+        &mut self,
+        commit: &str,
+        base_fields: &[(String, String)],
+        new_fields: &[(String, String)],
+    ) -> Result<(Vec<Applied>, bool), LiveError> {
+        self.usable()?;
+        check_keys(new_fields)?;
+        let base: HashMap<&str, &str> = base_fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // The git changes form a chain starting at the sync point's state.
+        let mut at: Vec<u64> = self.sync_point.heads.clone();
+        let mut ops = Vec::new();
+        let deadline = || Instant::now() + DIFF_DEADLINE;
+        for (key, new_text) in new_fields {
+            let heads = self.hashes(&at);
+            let Some(obj) = self.text_at(key, &heads)? else {
+                continue; // added below
+            };
+            let live_then = self.doc.text_at(&obj, &heads)?;
+            let target = match base.get(key.as_str()) {
+                Some(&b) if b != live_then => merge3(b, &live_then, new_text, deadline())?.text,
+                _ => new_text.clone(),
+            };
+            if target == live_then {
+                continue;
+            }
+            let edit = diff_splices(&live_then, &target, deadline());
+            let current = self.field_ids.get(key) == Some(&obj);
+            let before = if current {
+                self.doc.text(&obj)?
+            } else {
+                String::new()
+            };
+            let seq = self.seq();
+            let fast = at == self.heads_seqs(seq);
+            let hash = self.git_change(&heads, |tx| splice_backwards(tx, &obj, &edit))?;
+            let Some(hash) = hash else { continue };
+            self.record_git_change(hash, &heads)?;
+            at = vec![self.seq()];
+            if !current {
+                continue; // the field was replaced since: nothing visible changed
+            }
+            let splices = if fast {
+                sequential(edit)
+            } else {
+                let after = self.doc.text(&obj)?;
+                sequential(diff_splices(&before, &after, deadline()))
+            };
+            ops.push(Applied {
+                seq: self.seq(),
+                session: GIT_SESSION.to_owned(),
+                field: key.clone(),
+                splices,
+            });
+        }
+        // Fields added, removed or reordered: one more change.
+        let heads = self.hashes(&at);
+        let mut present = Vec::new();
+        for key in self.doc.keys_at(&self.fields_obj, &heads) {
+            present.push(key);
+        }
+        let order_then = match self.doc.get_at(ROOT, ORDER, &heads)? {
+            Some((v, _)) => v.as_str().unwrap_or_default().to_owned(),
+            None => String::new(),
+        };
+        let wanted: Vec<&str> = new_fields.iter().map(|(k, _)| k.as_str()).collect();
+        let order_now = wanted.join("\n");
+        let removed: Vec<&String> = present
+            .iter()
+            .filter(|k| !wanted.contains(&k.as_str()))
+            .collect();
+        let added: Vec<&(String, String)> = new_fields
+            .iter()
+            .filter(|(k, _)| !present.contains(k))
+            .collect();
+        let mut fields_changed = false;
+        if !removed.is_empty() || !added.is_empty() || order_now != order_then {
+            let fields_obj = self.fields_obj.clone();
+            let hash = self.git_change(&heads, |tx| {
+                for key in &removed {
+                    tx.delete(&fields_obj, key.as_str())?;
+                }
+                for (key, text) in &added {
+                    let obj = tx.put_object(&fields_obj, key.as_str(), ObjType::Text)?;
+                    tx.splice_text(&obj, 0, 0, text)?;
+                }
+                if order_now != order_then {
+                    tx.put(ROOT, ORDER, order_now.as_str())?;
+                }
+                Ok(())
+            })?;
+            if let Some(hash) = hash {
+                self.record_git_change(hash, &heads)?;
+                at = vec![self.seq()];
+                fields_changed = true;
+                self.refresh_fields()?;
+            }
+        }
+        self.sync_point = SyncPoint {
+            commit: commit.to_owned(),
+            seq: self.seq(),
+            heads: at,
+        };
+        let record = Record::External {
+            commit: commit.to_owned(),
+            seq: self.sync_point.seq,
+            heads: self.sync_point.heads.clone(),
+        };
+        self.append_and_sync(&record)?;
+        Ok((ops, fields_changed))
+    }
+
+    /// The authors (user ids) who typed a change after the last checkpoint (changes from git
+    /// do not count; a sync point from git does not reset this, since the live edits are not
+    /// in any commit yet).
+    pub fn authors_since_checkpoint(&self) -> BTreeSet<String> {
+        let from = self.checkpoint_seq as usize + 1;
+        let ids: BTreeSet<u32> = self.seqs[from.min(self.seqs.len())..]
+            .iter()
+            .filter(|e| e.session != GIT && e.author != GIT)
+            .map(|e| e.author)
+            .collect();
+        ids.into_iter()
+            .map(|a| self.authors[a as usize].clone())
+            .collect()
+    }
+
+    /// Records that the live text at `seq` was committed as `commit` (appended to the log and
+    /// synced). `seq` may not be ahead of [`LiveDoc::seq`] nor behind the last checkpoint or
+    /// sync point.
+    pub fn mark_checkpoint(&mut self, commit: &str, seq: u64) -> Result<(), LiveError> {
+        self.usable()?;
+        if seq > self.seq() {
+            return Err(LiveError::StaleBase {
+                base: seq,
+                seq: self.seq(),
+            });
+        }
+        if seq < self.sync_point.seq {
+            return Err(LiveError::CheckpointBehind {
+                seq,
+                last: self.sync_point.seq,
+            });
+        }
+        let previous = (self.sync_point.clone(), self.checkpoint_seq);
+        self.sync_point = SyncPoint {
+            commit: commit.to_owned(),
+            seq,
+            heads: self.heads_seqs(seq),
+        };
+        self.checkpoint_seq = seq;
+        let record = Record::Checkpoint {
+            commit: commit.to_owned(),
+            seq,
+        };
+        if let Err(e) = self.append_and_sync(&record) {
+            (self.sync_point, self.checkpoint_seq) = previous;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// `(commit, seq)` of the last checkpoint or sync point.
+    pub fn checkpoint(&self) -> (String, u64) {
+        (self.sync_point.commit.clone(), self.sync_point.seq)
+    }
+
+    /// Whether the live document holds anything the last checkpoint or sync point's commit
+    /// does not (its state differs from that commit's).
+    pub fn dirty(&self) -> bool {
+        self.heads_seqs(self.seq()) != self.sync_point.heads
+    }
+
+    /// Rough bytes held in memory: the automerge document (estimated from its op and change
+    /// counts, calibrated with `benches/live.rs`) plus the indexes kept here.
+    pub fn memory_estimate(&self) -> usize {
+        let stats = self.doc.stats();
+        // Measured on seph-blog1 and on commitment-sized documents: automerge 0.12 holds about
+        // 30 bytes per op and 170 per change, plus a fixed part.
+        let automerge = 16_384 + 30 * stats.num_ops as usize + 170 * stats.num_changes as usize;
+        let many: usize = self
+            .seqs
+            .iter()
+            .map(|e| match &e.heads {
+                Heads::Many(h) => h.len() * 8,
+                _ => 0,
+            })
+            .sum();
+        let seqs = self.seqs.capacity() * std::mem::size_of::<SeqEntry>() + many;
+        let refs = self.applied_refs.capacity() * (std::mem::size_of::<((u32, u64), u64)>() + 1);
+        let names: usize = self
+            .sessions
+            .iter()
+            .map(|s| s.name.capacity() * 2 + std::mem::size_of::<Session>() + 48)
+            .chain(self.authors.iter().map(|a| a.capacity() * 2 + 72))
+            .sum();
+        let fields: usize = self.field_ids.keys().map(|k| k.capacity() + 64).sum();
+        automerge + seqs + refs + names + fields
+    }
+
+    // ---- internals ----------------------------------------------------------------------
+
+    fn usable(&self) -> Result<(), LiveError> {
+        if self.failed {
+            Err(LiveError::Io(std::io::Error::other(
+                "an earlier write to the live log failed; reopen the document from its log",
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn session_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.session_ids.get(name) {
+            return id;
+        }
+        let id = self.sessions.len() as u32;
+        self.sessions.push(Session {
+            name: name.to_owned(),
+            actor: actor_for(name),
+            last: None,
+            covers: 0,
+        });
+        self.session_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    fn author_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.author_ids.get(name) {
+            return id;
+        }
+        let id = self.authors.len() as u32;
+        self.authors.push(name.to_owned());
+        self.author_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// Seqs of the heads right after `seq` (ascending).
+    fn heads_seqs(&self, mut seq: u64) -> Vec<u64> {
+        loop {
+            match &self.seqs[seq as usize].heads {
+                Heads::Own => return vec![seq],
+                // Seq 0 is always `Own`, so this stops.
+                Heads::Prev => seq -= 1,
+                Heads::Many(h) => return h.to_vec(),
+            }
+        }
+    }
+
+    fn hashes(&self, seqs: &[u64]) -> Vec<ChangeHash> {
+        seqs.iter().map(|&s| self.seqs[s as usize].hash).collect()
+    }
+
+    /// The state (head seqs, ascending) an edit of session `sid` against `base` is made on:
+    /// the heads at `base` plus the session's last change, without the heads already in that
+    /// change's history (its own earlier changes, and every seq up to what it covers), so the
+    /// set is minimal and compares equal to the current heads when it is the current state.
+    fn state_for(&self, sid: Option<u32>, base: u64) -> Vec<u64> {
+        let heads = self.heads_seqs(base);
+        let Some(sid) = sid else {
+            return heads;
+        };
+        let session = &self.sessions[sid as usize];
+        match session.last {
+            Some(last) if last > base => {
+                let mut state: Vec<u64> = heads
+                    .into_iter()
+                    .filter(|&h| h > session.covers && self.seqs[h as usize].session != sid)
+                    .collect();
+                state.push(last);
+                state
+            }
+            _ => heads,
+        }
+    }
+
+    /// Applies `splices` to `obj` as one change of session `sid`, at the current state
+    /// (`heads` = None) or in isolation at `heads`. Rolled back on an error.
+    fn transact(
+        &mut self,
+        sid: u32,
+        heads: Option<&[ChangeHash]>,
+        obj: &ObjId,
+        splices: &[Splice],
+    ) -> Result<Option<ChangeHash>, LiveError> {
+        self.set_actor(sid);
+        let mut tx = match heads {
+            None => self.doc.transaction(),
+            Some(heads) => self
+                .doc
+                .transaction_at(PatchLog::inactive(), heads)
+                .map_err(|e| LiveError::Corrupt(e.to_string()))?,
+        };
+        for s in splices {
+            // Validated: `delete` is at most the text's length, so it fits an isize.
+            let delete = isize::try_from(s.delete).unwrap_or(isize::MAX);
+            if let Err(e) = tx.splice_text(obj, s.pos, delete, &s.insert) {
+                tx.rollback();
+                return Err(e.into());
+            }
+        }
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+        Ok(hash)
+    }
+
+    /// Makes one change of session `git` in isolation at `heads` with `f`; rolled back when
+    /// `f` fails.
+    fn git_change(
+        &mut self,
+        heads: &[ChangeHash],
+        f: impl FnOnce(
+            &mut automerge::transaction::Transaction<'_>,
+        ) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<Option<ChangeHash>, LiveError> {
+        self.set_actor(GIT);
+        let mut tx = self
+            .doc
+            .transaction_at(PatchLog::inactive(), heads)
+            .map_err(|e| LiveError::Corrupt(e.to_string()))?;
+        if let Err(e) = f(&mut tx) {
+            tx.rollback();
+            return Err(e.into());
+        }
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+        Ok(hash)
+    }
+
+    /// Indexes and logs a change of session `git` made at `deps`.
+    fn record_git_change(
+        &mut self,
+        hash: ChangeHash,
+        deps: &[ChangeHash],
+    ) -> Result<(), LiveError> {
+        let base = self.sync_point.seq;
+        self.push_seq(Some(hash), deps, GIT, GIT);
+        let seq = self.seq();
+        let change = self.change_bytes(&hash)?;
+        if let Err(e) = self
+            .log
+            .append_change(GIT_SESSION, "", 0, seq, base, &change)
+        {
+            self.failed = true;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    fn set_actor(&mut self, sid: u32) {
+        if self.actor_of != Some(sid) {
+            self.doc
+                .set_actor(self.sessions[sid as usize].actor.clone());
+            self.actor_of = Some(sid);
+        }
+    }
+
+    fn change_bytes(&mut self, hash: &ChangeHash) -> Result<Vec<u8>, LiveError> {
+        match self.doc.get_change_by_hash(hash) {
+            Some(change) => Ok(change.raw_bytes().to_vec()),
+            None => {
+                self.failed = true;
+                Err(LiveError::Corrupt(format!(
+                    "change {hash} just made is missing"
+                )))
+            }
+        }
+    }
+
+    /// Appends seq `seq() + 1`: a change `hash` made on `deps` (None: nothing changed).
+    fn push_seq(
+        &mut self,
+        hash: Option<ChangeHash>,
+        deps: &[ChangeHash],
+        session: u32,
+        author: u32,
+    ) {
+        let seq = self.seq();
+        let entry = match hash {
+            None => SeqEntry {
+                hash: self.seqs[seq as usize].hash,
+                heads: Heads::Prev,
+                session,
+                author,
+            },
+            Some(hash) => {
+                let mut heads: Vec<u64> = self
+                    .heads_seqs(seq)
+                    .into_iter()
+                    .filter(|&h| !deps.contains(&self.seqs[h as usize].hash))
+                    .collect();
+                let heads = if heads.is_empty() {
+                    Heads::Own
+                } else {
+                    heads.push(seq + 1);
+                    Heads::Many(heads.into_boxed_slice())
+                };
+                SeqEntry {
+                    hash,
+                    heads,
+                    session,
+                    author,
+                }
+            }
+        };
+        self.seqs.push(entry);
+    }
+
+    fn append_and_sync(&mut self, record: &Record) -> Result<(), LiveError> {
+        let result = self.log.append(record).and_then(|()| self.log.sync());
+        if let Err(e) = result {
+            self.failed = true;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The text object of field `key` at `heads`, if it has one there.
+    fn text_at(&self, key: &str, heads: &[ChangeHash]) -> Result<Option<ObjId>, LiveError> {
+        Ok(match self.doc.get_at(&self.fields_obj, key, heads)? {
+            Some((Value::Object(ObjType::Text), id)) => Some(id),
+            _ => None,
+        })
+    }
+
+    /// Rebuilds `field_ids` from the document.
+    fn refresh_fields(&mut self) -> Result<(), LiveError> {
+        let mut ids = HashMap::new();
+        for key in self.doc.keys(&self.fields_obj) {
+            if let Some((Value::Object(ObjType::Text), id)) =
+                self.doc.get(&self.fields_obj, key.as_str())?
+            {
+                ids.insert(key, id);
+            }
+        }
+        self.field_ids = ids;
+        Ok(())
+    }
+
+    /// The current field keys in form order: `order`'s keys that exist, then any others
+    /// (sorted; only a damaged `order` leaves any).
+    fn ordered_keys(&self) -> Vec<String> {
+        let order = match self.doc.get(ROOT, ORDER) {
+            Ok(Some((v, _))) => v.as_str().unwrap_or_default().to_owned(),
+            _ => String::new(),
+        };
+        let mut keys: Vec<String> = Vec::with_capacity(self.field_ids.len());
+        let mut seen = HashSet::new();
+        for key in order.split('\n') {
+            if self.field_ids.contains_key(key) && seen.insert(key) {
+                keys.push(key.to_owned());
+            }
+        }
+        let mut rest: Vec<&String> = self
+            .field_ids
+            .keys()
+            .filter(|k| !seen.contains(k.as_str()))
+            .collect();
+        rest.sort();
+        keys.extend(rest.into_iter().cloned());
+        keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::path::PathBuf;
+
+    fn sp(pos: usize, delete: usize, insert: &str) -> Splice {
+        Splice {
+            pos,
+            delete,
+            insert: insert.to_owned(),
+        }
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const PROBLEM: &str = "民眾對自己的資料被如何使用，普遍缺乏了解。";
+
+    fn new_doc() -> (tempfile::TempDir, PathBuf, LiveDoc) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c04.zh-TW.log");
+        let live = LiveDoc::create(
+            &path,
+            &fields(&[
+                ("title", "強化數位隱私"),
+                ("section.problem.text", PROBLEM),
+                ("milestone.m1.text", "𠀀盤點程序"),
+            ]),
+            "c0ffee",
+        )
+        .unwrap();
+        (dir, path, live)
+    }
+
+    fn applied(out: Result<Outcome, LiveError>) -> Applied {
+        match out {
+            Ok(Outcome::Applied(a)) => a,
+            other => panic!("not applied: {other:?}"),
+        }
+    }
+
+    fn apply_to(text: &str, splices: &[Splice]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for s in splices {
+            chars.splice(s.pos..s.pos + s.delete, s.insert.chars());
+        }
+        chars.into_iter().collect()
+    }
+
+    /// What a client holds after the snapshot `initial` and the `op`s so far.
+    fn replay(initial: &[(String, String)], ops: &[Applied]) -> Vec<(String, String)> {
+        let mut out = initial.to_vec();
+        for op in ops {
+            let (_, text) = out.iter_mut().find(|(k, _)| *k == op.field).unwrap();
+            *text = apply_to(text, &op.splices);
+        }
+        out
+    }
+
+    /// The heads index agrees with automerge.
+    fn check_heads(live: &mut LiveDoc) {
+        let mut ours = live.hashes(&live.heads_seqs(live.seq()));
+        let mut theirs = live.doc.get_heads();
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "heads at seq {}", live.seq());
+    }
+
+    #[test]
+    fn create_apply_and_read() {
+        let (_dir, _path, mut live) = new_doc();
+        assert_eq!(live.seq(), 0);
+        assert_eq!(live.checkpoint(), ("c0ffee".to_string(), 0));
+        assert!(!live.dirty());
+        let a = applied(live.apply("s1", "u1", 1, 0, "title", &[sp(6, 0, "與個資保障")]));
+        assert_eq!(a.seq, 1);
+        assert_eq!(a.splices, [sp(6, 0, "與個資保障")]);
+        assert_eq!(a.field, "title");
+        assert_eq!(a.session, "s1");
+        // Positions are code points: 𠀀 is one.
+        let b = applied(live.apply(
+            "s1",
+            "u1",
+            2,
+            1,
+            "milestone.m1.text",
+            &[sp(1, 2, "檢討"), sp(5, 0, "。")],
+        ));
+        assert_eq!(b.seq, 2);
+        assert_eq!(live.seq(), 2);
+        assert_eq!(live.field("title").unwrap(), "強化數位隱私與個資保障");
+        assert_eq!(live.field("milestone.m1.text").unwrap(), "𠀀檢討程序。");
+        assert_eq!(live.field("nope"), None);
+        assert_eq!(
+            live.fields(),
+            fields(&[
+                ("title", "強化數位隱私與個資保障"),
+                ("section.problem.text", PROBLEM),
+                ("milestone.m1.text", "𠀀檢討程序。"),
+            ])
+        );
+        assert!(live.dirty());
+        assert_eq!(
+            live.authors_since_checkpoint(),
+            BTreeSet::from(["u1".to_string()])
+        );
+        check_heads(&mut live);
+        assert!(live.memory_estimate() > 0);
+    }
+
+    #[test]
+    fn refused_edits_change_nothing() {
+        let (_dir, path, mut live) = new_doc();
+        applied(live.apply("s1", "u1", 1, 0, "title", &[sp(0, 0, "甲")]));
+        live.sync().unwrap();
+        let before = (
+            live.seq(),
+            live.fields(),
+            fs::metadata(&path).unwrap().len(),
+        );
+        let same = |live: &LiveDoc| {
+            assert_eq!(
+                (
+                    live.seq(),
+                    live.fields(),
+                    fs::metadata(&path).unwrap().len()
+                ),
+                before
+            )
+        };
+        let len = "甲強化數位隱私".chars().count();
+        // Past the end.
+        let e = live
+            .apply("s1", "u1", 2, 1, "title", &[sp(len + 1, 0, "x")])
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LiveError::OutOfRange {
+                    splice: 1,
+                    pos: 8,
+                    len: 7,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "splice 1: position 8 is past the end of title (7 characters)"
+        );
+        same(&live);
+        // Deleting past the end, in the second splice (the first one is fine and not applied).
+        let e = live
+            .apply("s1", "u1", 2, 1, "title", &[sp(0, 1, ""), sp(3, 4, "")])
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LiveError::OutOfRange {
+                    splice: 2,
+                    len: 6,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("goes past the end of title (6 characters)"),
+            "{e}"
+        );
+        same(&live);
+        // An overflowing delete.
+        let e = live
+            .apply("s1", "u1", 2, 1, "title", &[sp(1, usize::MAX, "")])
+            .unwrap_err();
+        assert!(matches!(e, LiveError::OutOfRange { .. }), "{e:?}");
+        same(&live);
+        // Out of range at the edit's version, though in range now: base 0 + nothing of s2.
+        let e = live
+            .apply("s2", "u2", 1, 0, "title", &[sp(7, 0, "x")])
+            .unwrap_err();
+        assert!(matches!(e, LiveError::OutOfRange { len: 6, .. }), "{e:?}");
+        same(&live);
+        // Unknown field, base ahead, reserved sessions.
+        let e = live
+            .apply("s1", "u1", 2, 1, "titel", &[sp(0, 0, "x")])
+            .unwrap_err();
+        assert!(
+            matches!(e, LiveError::UnknownField(ref f) if f == "titel"),
+            "{e:?}"
+        );
+        let e = live
+            .apply("s1", "u1", 2, 5, "title", &[sp(0, 0, "x")])
+            .unwrap_err();
+        assert!(
+            matches!(e, LiveError::StaleBase { base: 5, seq: 1 }),
+            "{e:?}"
+        );
+        for bad in ["git", ""] {
+            let e = live
+                .apply(bad, "u1", 2, 1, "title", &[sp(0, 0, "x")])
+                .unwrap_err();
+            assert!(matches!(e, LiveError::BadSession(_)), "{e:?}");
+        }
+        same(&live);
+        // The same ref again is a duplicate, whatever it says now.
+        assert_eq!(
+            live.apply("s1", "u1", 1, 1, "title", &[sp(0, 0, "乙")])
+                .unwrap(),
+            Outcome::Duplicate { seq: 1 }
+        );
+        same(&live);
+        // And the document still works.
+        applied(live.apply("s1", "u1", 2, 1, "title", &[sp(1, 0, "乙")]));
+        assert_eq!(live.field("title").unwrap(), "甲乙強化數位隱私");
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_still_gets_its_seq() {
+        let (_dir, _path, mut live) = new_doc();
+        let a = applied(live.apply("s1", "u1", 1, 0, "title", &[sp(2, 0, "")]));
+        assert_eq!((a.seq, a.splices.len()), (1, 0));
+        let b = applied(live.apply("s1", "u1", 2, 1, "title", &[sp(0, 0, "新")]));
+        assert_eq!(b.seq, 2);
+        assert_eq!(
+            live.apply("s1", "u1", 1, 2, "title", &[]).unwrap(),
+            Outcome::Duplicate { seq: 1 }
+        );
+        // Concurrent no-op from another session on an old base.
+        let c = applied(live.apply("s2", "u2", 1, 0, "title", &[]));
+        assert_eq!((c.seq, c.splices.len()), (3, 0));
+        check_heads(&mut live);
+        assert_eq!(live.field("title").unwrap(), "新強化數位隱私");
+    }
+
+    #[test]
+    fn concurrent_edits_of_one_field_are_both_kept() {
+        let (_dir, _path, mut live) = new_doc();
+        let initial = live.fields();
+        let mut ops = Vec::new();
+        // Two sessions edit from base 0 at different places.
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            1,
+            0,
+            "section.problem.text",
+            &[sp(0, 2, "人民")],
+        )));
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            1,
+            0,
+            "section.problem.text",
+            &[sp(20, 0, "且程序不一")],
+        )));
+        let want = PROBLEM
+            .replacen("民眾", "人民", 1)
+            .replace("了解。", "了解且程序不一。");
+        assert_eq!(live.field("section.problem.text").unwrap(), want);
+        // b's splice was against base 0: linearized against seq 1 it is the same position here
+        // (a's replacement kept the length).
+        assert_eq!(ops[1].splices, [sp(20, 0, "且程序不一")]);
+        // Inserts at the same position from the same base: both kept, in some order.
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            2,
+            2,
+            "title",
+            &[sp(0, 0, "甲")],
+        )));
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            2,
+            2,
+            "title",
+            &[sp(0, 0, "乙")],
+        )));
+        let title = live.field("title").unwrap();
+        assert!(
+            title == "甲乙強化數位隱私" || title == "乙甲強化數位隱私",
+            "{title}"
+        );
+        assert_eq!(replay(&initial, &ops), live.fields());
+        check_heads(&mut live);
+        // A deletion concurrent with an insertion inside the deleted range keeps the insertion.
+        let base = live.seq();
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            3,
+            base,
+            "milestone.m1.text",
+            &[sp(1, 4, "")],
+        )));
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            3,
+            base,
+            "milestone.m1.text",
+            &[sp(3, 0, "X")],
+        )));
+        assert_eq!(live.field("milestone.m1.text").unwrap(), "𠀀X");
+        assert_eq!(replay(&initial, &ops), live.fields());
+        check_heads(&mut live);
+    }
+
+    #[test]
+    fn an_edit_applies_to_its_base_plus_the_sessions_earlier_edits() {
+        let (_dir, _path, mut live) = new_doc();
+        let initial = live.fields();
+        let mut ops = Vec::new();
+        // a types "AB" as two edits, both sent before it saw anything back (base 0).
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            1,
+            0,
+            "title",
+            &[sp(2, 0, "A")],
+        )));
+        // Meanwhile b prepends, also at base 0.
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            1,
+            0,
+            "title",
+            &[sp(0, 0, "前")],
+        )));
+        // a's second edit: position 3 is right after its own "A" (base 0 + its own edit).
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            2,
+            0,
+            "title",
+            &[sp(3, 0, "B")],
+        )));
+        assert_eq!(live.field("title").unwrap(), "前強化AB數位隱私");
+        // Against seq 2 (with b's prefix) a's "B" goes at 4.
+        assert_eq!(ops[2].splices, [sp(4, 0, "B")]);
+        // b, having seen seq 1 only (a's A) and its own edit, deletes "A".
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            2,
+            1,
+            "title",
+            &[sp(3, 1, "")],
+        )));
+        assert_eq!(live.field("title").unwrap(), "前強化B數位隱私");
+        assert_eq!(replay(&initial, &ops), live.fields());
+        // A base older than the session's own last edit cannot undo what the session saw.
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            3,
+            0,
+            "title",
+            &[sp(0, 1, "後")],
+        )));
+        assert_eq!(live.field("title").unwrap(), "後強化B數位隱私");
+        assert_eq!(replay(&initial, &ops), live.fields());
+        check_heads(&mut live);
+    }
+
+    /// xorshift64*: a tiny deterministic PRNG.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    const ALPHABET: &[&str] = &[
+        "a", "b", " ", "\n", "的", "開", "放", "。", "𠀀", "😀", "e\u{301}",
+    ];
+
+    fn random_text(rng: &mut Rng, max: usize) -> String {
+        (0..rng.below(max + 1))
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+            .collect()
+    }
+
+    /// Several sessions, random bases (each at least the session's previous one, as clients
+    /// send), random splices valid (mostly) at the edit's version. After every apply, the ops
+    /// replayed on the snapshot give exactly `fields()`, the heads index agrees with automerge,
+    /// refused edits changed nothing, and the log reopens to the same document.
+    #[test]
+    fn random_concurrent_sessions_converge_and_linearize() {
+        for round in 0..6u64 {
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ round);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("doc.log");
+            let initial: Vec<(String, String)> = (0..3)
+                .map(|i| (format!("f{i}"), random_text(&mut rng, 12)))
+                .collect();
+            let mut live = LiveDoc::create(&path, &initial, "c0").unwrap();
+            let sessions = ["s0", "s1", "s2", "s3"];
+            let mut last_base = [0u64; 4];
+            let mut next_ref = [0u64; 4];
+            let mut ops = Vec::new();
+            let mut slow = 0;
+            for step in 0..120 {
+                let who = rng.below(sessions.len());
+                // A base between the session's last base and the current seq.
+                let seq = live.seq();
+                let base = last_base[who] + rng.below((seq - last_base[who]) as usize + 1) as u64;
+                last_base[who] = base;
+                let field = format!("f{}", rng.below(3));
+                let sid = live.session_ids.get(sessions[who]).copied();
+                let state = live.hashes(&live.state_for(sid, base));
+                let obj = live.field_ids[&field].clone();
+                let mut len = live.doc.length_at(&obj, &state);
+                let mut splices = Vec::new();
+                for _ in 0..1 + rng.below(3) {
+                    // Now and then one past the end (refused).
+                    let past = usize::from(rng.below(20) == 0);
+                    let pos = rng.below(len + 1 + past);
+                    let delete = rng.below(4).min(len.saturating_sub(pos));
+                    let insert = random_text(&mut rng, 3);
+                    len = (len + insert.chars().count()).saturating_sub(delete);
+                    splices.push(sp(pos, delete, &insert));
+                }
+                if base != seq {
+                    slow += 1;
+                }
+                next_ref[who] += 1;
+                let before = (live.seq(), live.fields());
+                match live.apply(
+                    sessions[who],
+                    &format!("u{who}"),
+                    next_ref[who],
+                    base,
+                    &field,
+                    &splices,
+                ) {
+                    Ok(Outcome::Applied(a)) => {
+                        assert_eq!(a.seq, before.0 + 1);
+                        ops.push(a);
+                    }
+                    Ok(d) => panic!("round {round} step {step}: {d:?}"),
+                    Err(LiveError::OutOfRange { .. }) => {
+                        assert_eq!((live.seq(), live.fields()), before);
+                    }
+                    Err(e) => panic!("round {round} step {step}: {e}"),
+                }
+                assert_eq!(
+                    replay(&initial, &ops),
+                    live.fields(),
+                    "round {round} step {step}"
+                );
+                check_heads(&mut live);
+                if step % 10 == 0 {
+                    live.sync().unwrap();
+                }
+            }
+            assert!(slow > 30, "round {round}: only {slow} concurrent edits");
+            live.sync().unwrap();
+            let (seq, all) = (live.seq(), live.fields());
+            drop(live);
+            let mut reopened = LiveDoc::open(&path).unwrap();
+            assert_eq!((reopened.seq(), reopened.fields()), (seq, all));
+            check_heads(&mut reopened);
+        }
+    }
+
+    /// The protocol's meaning, checked against clients modelled independently of the server:
+    /// each client sees the ops up to its `base` and shows its own edits sent since on top (it
+    /// moves its base only past its own edits, so its view is that text with its edits applied
+    /// in order). Every character is unique, so after each edit: what the client deleted is
+    /// gone, what it inserted is there, and every character of its view still present is in
+    /// the same order in the server's text (the merge reorders nothing the editor saw).
+    #[test]
+    fn random_clients_edit_what_they_saw() {
+        let mut next_char = 0u32;
+        let mut fresh = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    next_char += 1;
+                    // Alternate BMP and astral CJK: positions must count code points.
+                    let c = if next_char % 2 == 0 { 0x4E00 } else { 0x20000 } + next_char;
+                    char::from_u32(c).unwrap_or('?')
+                })
+                .collect()
+        };
+        for round in 0..4u64 {
+            let mut rng = Rng(0x51ed_2701_aa31_c0de ^ round);
+            let dir = tempfile::tempdir().unwrap();
+            let initial: Vec<(String, String)> =
+                (0..2).map(|i| (format!("f{i}"), fresh(10))).collect();
+            let mut live = LiveDoc::create(&dir.path().join("doc.log"), &initial, "c0").unwrap();
+            let mut ops: Vec<Applied> = Vec::new();
+            // Per client: base, own edits sent since (field, splices), seq of its last op.
+            let mut base = [0u64; 3];
+            let mut pending: [Vec<(String, Vec<Splice>)>; 3] = Default::default();
+            let mut own_last = [0u64; 3];
+            for step in 0..150 {
+                let c = rng.below(3);
+                // Sometimes the client catches up: any seq at or after its own last op.
+                if rng.below(3) == 0 {
+                    let from = own_last[c].max(base[c]);
+                    base[c] = from + rng.below((live.seq() - from) as usize + 1) as u64;
+                    pending[c].clear();
+                }
+                let field = format!("f{}", rng.below(2));
+                let mut view = replay(&initial, &ops[..base[c] as usize]);
+                for (f, splices) in &pending[c] {
+                    let (_, text) = view.iter_mut().find(|(k, _)| k == f).unwrap();
+                    *text = apply_to(text, splices);
+                }
+                let seen: Vec<char> = view
+                    .iter()
+                    .find(|(k, _)| *k == field)
+                    .unwrap()
+                    .1
+                    .chars()
+                    .collect();
+                let len = seen.len();
+                let pos = rng.below(len + 1);
+                let delete = rng.below(3).min(len - pos);
+                let insert = fresh(rng.below(3));
+                let splices = vec![sp(pos, delete, &insert)];
+                let out = live.apply(&format!("client-{c}"), "u", step, base[c], &field, &splices);
+                let a = applied(out);
+                own_last[c] = a.seq;
+                ops.push(a);
+                pending[c].push((field.clone(), splices.clone()));
+                let now: Vec<char> = live.field(&field).unwrap().chars().collect();
+                let deleted = &seen[pos..pos + delete];
+                assert!(
+                    deleted.iter().all(|d| !now.contains(d)),
+                    "round {round} step {step}: deleted text still there"
+                );
+                assert!(
+                    insert.chars().all(|i| now.contains(&i)),
+                    "round {round} step {step}: inserted text missing"
+                );
+                let after: Vec<char> = apply_to(&seen.iter().collect::<String>(), &splices)
+                    .chars()
+                    .collect();
+                let kept: Vec<char> = after
+                    .iter()
+                    .copied()
+                    .filter(|ch| now.contains(ch))
+                    .collect();
+                let order: Vec<char> = now
+                    .iter()
+                    .copied()
+                    .filter(|ch| after.contains(ch))
+                    .collect();
+                assert_eq!(kept, order, "round {round} step {step}: order changed");
+                assert_eq!(
+                    replay(&initial, &ops),
+                    live.fields(),
+                    "round {round} step {step}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_reopened_document_is_the_same_and_goes_on() {
+        let (dir, path, mut live) = new_doc();
+        let initial = live.fields();
+        let mut ops = Vec::new();
+        for i in 0..30u64 {
+            let who = ["a", "b"][i as usize % 2];
+            let base = if i % 3 == 0 {
+                live.seq().saturating_sub(2)
+            } else {
+                live.seq()
+            };
+            ops.push(applied(live.apply(
+                who,
+                &format!("user-{who}"),
+                i,
+                base,
+                "section.problem.text",
+                &[sp(i as usize % 5, 1, "改")],
+            )));
+        }
+        live.mark_checkpoint("c1", 20).unwrap();
+        ops.push(applied(live.apply(
+            "c",
+            "user-c",
+            0,
+            25,
+            "title",
+            &[sp(0, 0, "新")],
+        )));
+        live.sync().unwrap();
+        let before = (
+            live.seq(),
+            live.fields(),
+            live.authors_since_checkpoint(),
+            live.checkpoint(),
+            live.dirty(),
+        );
+        assert_eq!(before.0, 31);
+        assert_eq!(before.2.len(), 3);
+        drop(live);
+        let mut live = LiveDoc::open(&path).unwrap();
+        assert_eq!(
+            (
+                live.seq(),
+                live.fields(),
+                live.authors_since_checkpoint(),
+                live.checkpoint(),
+                live.dirty()
+            ),
+            before
+        );
+        assert_eq!(replay(&initial, &ops), live.fields());
+        check_heads(&mut live);
+        // Duplicates are recognised after the restart.
+        assert_eq!(
+            live.apply("a", "user-a", 4, 0, "title", &[sp(0, 0, "x")])
+                .unwrap(),
+            Outcome::Duplicate { seq: 5 }
+        );
+        // A session goes on from a base it had before the restart, with its own edits.
+        ops.push(applied(live.apply(
+            "b",
+            "user-b",
+            100,
+            28,
+            "section.problem.text",
+            &[sp(0, 0, "續")],
+        )));
+        ops.push(applied(live.apply(
+            "a",
+            "user-a",
+            100,
+            27,
+            "section.problem.text",
+            &[sp(1, 0, "接")],
+        )));
+        assert_eq!(replay(&initial, &ops), live.fields());
+        check_heads(&mut live);
+        live.sync().unwrap();
+        let after = (live.seq(), live.fields());
+        drop(live);
+        let live = LiveDoc::open(&path).unwrap();
+        assert_eq!((live.seq(), live.fields()), after);
+        drop(dir);
+    }
+
+    #[test]
+    fn a_torn_tail_is_ignored_on_reopen() {
+        let (_dir, path, mut live) = new_doc();
+        for i in 0..5u64 {
+            applied(live.apply("a", "ua", i, i, "title", &[sp(0, 0, "甲")]));
+        }
+        live.sync().unwrap();
+        let synced = (live.seq(), live.fields());
+        let synced_len = fs::metadata(&path).unwrap().len();
+        applied(live.apply("a", "ua", 5, 5, "title", &[sp(0, 0, "乙乙乙")]));
+        live.sync().unwrap();
+        let full_len = fs::metadata(&path).unwrap().len();
+        drop(live);
+        let full = fs::read(&path).unwrap();
+        // Cut in the middle of the last record.
+        for cut in [
+            synced_len + 1,
+            synced_len + 9,
+            (synced_len + full_len) / 2,
+            full_len - 1,
+        ] {
+            fs::write(&path, &full[..cut as usize]).unwrap();
+            let mut live = LiveDoc::open(&path).unwrap();
+            assert_eq!((live.seq(), live.fields()), synced, "cut at {cut}");
+            assert_eq!(fs::metadata(&path).unwrap().len(), synced_len);
+            // The edit lost in the crash is not a duplicate: it can be sent again.
+            applied(live.apply("a", "ua", 5, 5, "title", &[sp(0, 0, "乙")]));
+            live.sync().unwrap();
+            drop(live);
+            let live = LiveDoc::open(&path).unwrap();
+            assert_eq!(live.field("title").unwrap(), "乙甲甲甲甲甲強化數位隱私");
+        }
+        // Garbage after the last record.
+        let mut garbage = full.clone();
+        garbage.extend_from_slice(&[0xAB; 100]);
+        fs::write(&path, &garbage).unwrap();
+        let live = LiveDoc::open(&path).unwrap();
+        assert_eq!(live.seq(), 6);
+        assert_eq!(live.field("title").unwrap(), "乙乙乙甲甲甲甲甲強化數位隱私");
+        assert_eq!(fs::metadata(&path).unwrap().len(), full_len);
+    }
+
+    #[test]
+    fn a_damaged_log_is_corrupt_not_a_panic() {
+        let (_dir, path, mut live) = new_doc();
+        applied(live.apply("a", "ua", 1, 0, "title", &[sp(0, 0, "甲")]));
+        live.sync().unwrap();
+        drop(live);
+        // A well-formed Change record whose automerge bytes are nonsense.
+        let mut log = Log::open(&path).unwrap().log;
+        log.append(&Record::Change {
+            session: "a".into(),
+            author: "ua".into(),
+            edit_ref: 2,
+            seq: 2,
+            base: 1,
+            change: vec![1, 2, 3],
+        })
+        .unwrap();
+        log.sync().unwrap();
+        drop(log);
+        assert!(matches!(LiveDoc::open(&path), Err(LiveError::Corrupt(_))));
+        // A record out of sequence.
+        let (_dir2, path2, live2) = new_doc();
+        drop(live2);
+        let mut log = Log::open(&path2).unwrap().log;
+        log.append(&Record::Checkpoint {
+            commit: "x".into(),
+            seq: 9,
+        })
+        .unwrap();
+        drop(log);
+        let e = LiveDoc::open(&path2).unwrap_err();
+        assert!(e.to_string().contains("checkpoint at seq 9"), "{e}");
+        // Not a log at all.
+        fs::write(&path2, "hello").unwrap();
+        assert!(matches!(LiveDoc::open(&path2), Err(LiveError::Corrupt(_))));
+        // create refuses to overwrite.
+        assert!(matches!(
+            LiveDoc::create(&path2, &[], "c"),
+            Err(LiveError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists
+        ));
+    }
+
+    #[test]
+    fn invalid_field_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in [
+            fields(&[("a", "1"), ("a", "2")]),
+            fields(&[("", "1")]),
+            fields(&[("a\nb", "1")]),
+        ] {
+            let e = LiveDoc::create(&dir.path().join("x.log"), &bad, "c").unwrap_err();
+            assert!(matches!(e, LiveError::InvalidFields(_)), "{e:?}");
+        }
+        assert!(!dir.path().join("x.log").exists());
+    }
+
+    #[test]
+    fn checkpoints_reset_authors_and_dirty() {
+        let (_dir, _path, mut live) = new_doc();
+        applied(live.apply("a", "ua", 1, 0, "title", &[sp(0, 0, "甲")]));
+        applied(live.apply("b", "ub", 1, 1, "title", &[sp(0, 0, "乙")]));
+        live.mark_checkpoint("c1", 1).unwrap();
+        assert_eq!(live.checkpoint(), ("c1".to_string(), 1));
+        // b typed after seq 1: still to be credited, still dirty.
+        assert_eq!(
+            live.authors_since_checkpoint(),
+            BTreeSet::from(["ub".to_string()])
+        );
+        assert!(live.dirty());
+        live.mark_checkpoint("c2", 2).unwrap();
+        assert!(live.authors_since_checkpoint().is_empty());
+        assert!(!live.dirty());
+        assert!(matches!(
+            live.mark_checkpoint("c3", 1),
+            Err(LiveError::CheckpointBehind { seq: 1, last: 2 })
+        ));
+        assert!(matches!(
+            live.mark_checkpoint("c3", 3),
+            Err(LiveError::StaleBase { base: 3, seq: 2 })
+        ));
+        assert_eq!(live.checkpoint(), ("c2".to_string(), 2));
+    }
+
+    #[test]
+    fn an_external_commit_merges_with_unsaved_live_edits() {
+        let (_dir, path, mut live) = new_doc();
+        let snapshot = live.fields();
+        let mut ops = Vec::new();
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            1,
+            0,
+            "section.problem.text",
+            &[sp(0, 2, "人民")],
+        )));
+        live.mark_checkpoint("c1", 1).unwrap();
+        let c1 = live.fields();
+        // Unsaved live edits after the checkpoint, at the start of the field.
+        ops.push(applied(live.apply(
+            "a",
+            "ua",
+            2,
+            1,
+            "section.problem.text",
+            &[sp(2, 0, "普遍")],
+        )));
+        // A commit changes the end of the same field and the title.
+        let mut c2 = c1.clone();
+        c2[1].1 = c2[1].1.replace("了解。", "了解，程序亦不一致。");
+        c2[0].1 = "強化數位隱私與個資保障".into();
+        let (external, changed) = live.merge_external("c2", &c1, &c2).unwrap();
+        assert!(!changed);
+        assert_eq!(external.len(), 2);
+        assert!(external.iter().all(|a| a.session == GIT_SESSION));
+        assert_eq!(live.field("title").unwrap(), "強化數位隱私與個資保障");
+        assert_eq!(
+            live.field("section.problem.text").unwrap(),
+            "人民普遍對自己的資料被如何使用，普遍缺乏了解，程序亦不一致。"
+        );
+        ops.extend(external);
+        assert_eq!(replay(&snapshot, &ops), live.fields());
+        assert_eq!(live.checkpoint(), ("c2".to_string(), live.seq()));
+        assert!(live.dirty(), "the live edit is not in c2");
+        assert_eq!(
+            live.authors_since_checkpoint(),
+            BTreeSet::from(["ua".to_string()])
+        );
+        check_heads(&mut live);
+
+        // The next commit adds a milestone and removes the section; a session edits the title
+        // from an old base meanwhile.
+        ops.push(applied(live.apply(
+            "b",
+            "ub",
+            1,
+            1,
+            "title",
+            &[sp(6, 0, "！")],
+        )));
+        let mut c3: Vec<(String, String)> = c2
+            .iter()
+            .filter(|(k, _)| k != "section.problem.text")
+            .cloned()
+            .collect();
+        c3.push(("milestone.m2.text".into(), "訂定指引".into()));
+        let (external, changed) = live.merge_external("c3", &c2, &c3).unwrap();
+        assert!(changed);
+        assert!(external.is_empty());
+        let keys: Vec<String> = live.fields().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["title", "milestone.m1.text", "milestone.m2.text"]);
+        assert_eq!(live.field("milestone.m2.text").unwrap(), "訂定指引");
+        assert_eq!(live.field("title").unwrap(), "強化數位隱私！與個資保障");
+        // Edits of the removed field are refused, also from a base where it existed.
+        let e = live
+            .apply("b", "ub", 2, 2, "section.problem.text", &[sp(0, 0, "x")])
+            .unwrap_err();
+        assert!(matches!(e, LiveError::UnknownField(_)), "{e:?}");
+        // The new field cannot be edited from a base before it existed.
+        let e = live
+            .apply("c", "uc", 1, 2, "milestone.m2.text", &[sp(0, 0, "x")])
+            .unwrap_err();
+        assert!(matches!(e, LiveError::UnknownField(_)), "{e:?}");
+        applied(live.apply(
+            "c",
+            "uc",
+            1,
+            live.seq(),
+            "milestone.m2.text",
+            &[sp(4, 0, "。")],
+        ));
+        check_heads(&mut live);
+
+        // Reopen: the same, and the sync point is kept.
+        live.sync().unwrap();
+        let before = (
+            live.seq(),
+            live.fields(),
+            live.checkpoint(),
+            live.dirty(),
+            live.authors_since_checkpoint(),
+        );
+        drop(live);
+        let mut live = LiveDoc::open(&path).unwrap();
+        assert_eq!(
+            (
+                live.seq(),
+                live.fields(),
+                live.checkpoint(),
+                live.dirty(),
+                live.authors_since_checkpoint()
+            ),
+            before
+        );
+        // A further commit merges on top of c3's state.
+        let c4 = fields(&[
+            ("title", "標題"),
+            ("milestone.m1.text", "𠀀盤點程序"),
+            ("milestone.m2.text", "訂定指引"),
+        ]);
+        let (external, changed) = live.merge_external("c4", &c3, &c4).unwrap();
+        assert!(!changed);
+        assert_eq!(external.len(), 1);
+        // The live "！" survives where its neighbours were replaced; "。" stays.
+        assert_eq!(live.field("milestone.m2.text").unwrap(), "訂定指引。");
+        assert!(live.field("title").unwrap().contains('！'));
+        check_heads(&mut live);
+    }
+
+    #[test]
+    fn an_external_commit_without_live_edits_is_not_dirty() {
+        let (_dir, _path, mut live) = new_doc();
+        let c0 = live.fields();
+        let mut c1 = c0.clone();
+        c1[0].1 = "新標題".into();
+        let (ops, changed) = live.merge_external("c1", &c0, &c1).unwrap();
+        assert!(!changed);
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].splices, [sp(0, 6, "新標題")]);
+        assert_eq!(live.fields(), c1);
+        assert!(!live.dirty());
+        assert_eq!(live.checkpoint(), ("c1".to_string(), 1));
+        // The same commit again changes nothing.
+        let (ops, changed) = live.merge_external("c1", &c1, &c1).unwrap();
+        assert!(ops.is_empty() && !changed);
+        assert_eq!(live.seq(), 1);
+        // Reordering is a fields change.
+        let reordered = vec![c1[2].clone(), c1[0].clone(), c1[1].clone()];
+        let (ops, changed) = live.merge_external("c2", &c1, &reordered).unwrap();
+        assert!(ops.is_empty() && changed);
+        assert_eq!(live.fields(), reordered);
+        assert_eq!(live.authors_since_checkpoint(), BTreeSet::new());
+    }
+}
