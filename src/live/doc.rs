@@ -131,27 +131,75 @@ fn range_problem(pos: usize, delete: usize, field: &str, len: usize) -> String {
     }
 }
 
-/// The heads right after a seq, compactly: most seqs have their own change as the only head.
-#[derive(Debug, Clone)]
-enum Heads {
-    /// The change of this seq is the only head.
-    Own,
-    /// This seq changed nothing (an empty edit): same heads as `seq - 1`.
-    Prev,
-    /// Several heads (concurrent changes not yet merged by a later one): their seqs, ascending.
-    Many(Box<[u64]>),
-}
+/// `SeqEntry::heads`: the change of this seq is the only head (most seqs).
+const HEADS_OWN: u32 = 0;
+/// `SeqEntry::heads`: this seq changed nothing (an empty edit): same heads as `seq - 1`.
+const HEADS_PREV: u32 = 1;
+/// `SeqEntry::heads` from this value on: several heads (concurrent changes not yet merged by a
+/// later one), `many_heads[heads - HEADS_MANY]`.
+const HEADS_MANY: u32 = 2;
 
-/// What the document keeps per seq.
+/// What the document keeps per seq: 44 bytes.
 #[derive(Debug, Clone)]
 struct SeqEntry {
-    /// The automerge change of this seq (meaningless when `heads` is `Prev`).
+    /// The automerge change of this seq (that of `seq - 1` when `heads` is `HEADS_PREV`).
     hash: ChangeHash,
-    heads: Heads,
+    /// The heads right after this seq: `HEADS_OWN`, `HEADS_PREV` or `HEADS_MANY + i`.
+    heads: u32,
     /// Index into `sessions`.
     session: u32,
     /// Index into `authors`.
     author: u32,
+}
+
+/// Entries per chunk of a [`Chunked`].
+const CHUNK: usize = 4096;
+
+/// An append-only vector kept in chunks of [`CHUNK`] entries: it never doubles (no half-empty
+/// capacity, no copy of everything when it grows), and a small one stays small (the first
+/// chunk grows like a `Vec`).
+#[derive(Debug, Clone)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Chunked<T> {
+    fn new() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < CHUNK => last.push(value),
+            _ => {
+                let mut chunk = Vec::with_capacity(if self.chunks.is_empty() { 4 } else { CHUNK });
+                chunk.push(value);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    fn last(&self) -> Option<&T> {
+        self.chunks.last()?.last()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.capacity()).sum::<usize>() * std::mem::size_of::<T>()
+            + self.chunks.capacity() * std::mem::size_of::<Vec<T>>()
+    }
 }
 
 /// What the document keeps per session.
@@ -164,6 +212,36 @@ struct Session {
     /// Every change with a seq up to this one is in the history of the session's last change
     /// (besides its own earlier changes).
     covers: u64,
+    /// `(ref, seq)` of the session's edits, refs increasing (a client counts up); a ref that
+    /// is not larger than the last one goes to `LiveDoc::refs_out_of_order`.
+    refs: Chunked<(u64, u64)>,
+}
+
+impl Session {
+    fn new(name: &str) -> Session {
+        Session {
+            name: name.to_owned(),
+            actor: actor_for(name),
+            last: None,
+            covers: 0,
+            refs: Chunked::new(),
+        }
+    }
+
+    /// The seq of edit `edit_ref`, if it is in `refs`.
+    fn find_ref(&self, edit_ref: u64) -> Option<u64> {
+        let (mut lo, mut hi) = (0, self.refs.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let &(r, seq) = self.refs.get(mid)?;
+            match r.cmp(&edit_ref) {
+                std::cmp::Ordering::Equal => return Some(seq),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        None
+    }
 }
 
 /// The last checkpoint or sync point: the branch's commit and the live state it holds.
@@ -186,13 +264,16 @@ pub struct LiveDoc {
     /// The current text object of each field.
     field_ids: HashMap<String, ObjId>,
     /// Index = seq.
-    seqs: Vec<SeqEntry>,
+    seqs: Chunked<SeqEntry>,
+    /// The head sets of seqs with several heads (seqs, ascending).
+    many_heads: Vec<Box<[u64]>>,
     sessions: Vec<Session>,
     session_ids: HashMap<String, u32>,
     authors: Vec<String>,
     author_ids: HashMap<String, u32>,
-    /// (session index, ref) → seq.
-    applied_refs: HashMap<(u32, u64), u64>,
+    /// (session index, ref) → seq of edits whose ref was not larger than the session's
+    /// previous one (rare: the rest are in `Session::refs`).
+    refs_out_of_order: HashMap<(u32, u64), u64>,
     sync_point: SyncPoint,
     /// Seq of the last `mark_checkpoint` (the live text up to it is committed).
     checkpoint_seq: u64,
@@ -365,27 +446,25 @@ impl LiveDoc {
             _ => return Err(LiveError::Corrupt("no `fields` map".into())),
         };
         doc.set_actor(actor_for(GIT_SESSION));
+        let mut seqs = Chunked::new();
+        seqs.push(SeqEntry {
+            hash: *head,
+            heads: HEADS_OWN,
+            session: GIT,
+            author: GIT,
+        });
         let mut live = LiveDoc {
             doc,
             log,
             fields_obj,
             field_ids: HashMap::new(),
-            seqs: vec![SeqEntry {
-                hash: *head,
-                heads: Heads::Own,
-                session: GIT,
-                author: GIT,
-            }],
-            sessions: vec![Session {
-                name: GIT_SESSION.to_owned(),
-                actor: actor_for(GIT_SESSION),
-                last: None,
-                covers: 0,
-            }],
+            seqs,
+            many_heads: Vec::new(),
+            sessions: vec![Session::new(GIT_SESSION)],
             session_ids: HashMap::from([(GIT_SESSION.to_owned(), GIT)]),
             authors: vec![String::new()],
             author_ids: HashMap::from([(String::new(), GIT)]),
-            applied_refs: HashMap::new(),
+            refs_out_of_order: HashMap::new(),
             sync_point: SyncPoint {
                 commit,
                 seq: 0,
@@ -421,19 +500,19 @@ impl LiveDoc {
                 let sid = self.session_id(&session);
                 let aid = self.author_id(&author);
                 if change.is_empty() {
-                    self.push_seq(None, &[], sid, aid);
+                    self.push_seq(None, None, sid, aid);
                 } else {
                     let change = Change::try_from(change.as_slice())
                         .map_err(|e| LiveError::Corrupt(format!("seq {record_seq}: {e}")))?;
                     let deps = change.deps().to_vec();
-                    self.push_seq(Some(change.hash()), &deps, sid, aid);
+                    self.push_seq(Some(change.hash()), Some(&deps), sid, aid);
                     let s = &mut self.sessions[sid as usize];
                     s.last = Some(record_seq);
                     s.covers = s.covers.max(base);
                     changes.push(change);
                 }
                 if sid != GIT {
-                    self.applied_refs.insert((sid, edit_ref), record_seq);
+                    self.remember_ref(sid, edit_ref, record_seq);
                 }
             }
             Record::Checkpoint { commit, seq: at } => {
@@ -454,8 +533,7 @@ impl LiveDoc {
                 seq: at,
                 heads,
             } => {
-                let real =
-                    |h: &u64| *h <= seq && !matches!(self.seqs[*h as usize].heads, Heads::Prev);
+                let real = |h: &u64| *h <= seq && self.entry(*h).heads != HEADS_PREV;
                 if at > seq || heads.is_empty() || !heads.iter().all(real) {
                     return Err(LiveError::Corrupt(format!(
                         "sync point at seq {at} with heads {heads:?} after seq {seq}"
@@ -517,7 +595,7 @@ impl LiveDoc {
         }
         let known = self.session_ids.get(session).copied();
         if let Some(sid) = known {
-            if let Some(&seq) = self.applied_refs.get(&(sid, edit_ref)) {
+            if let Some(seq) = self.find_ref(sid, edit_ref) {
                 return Ok(Outcome::Duplicate { seq });
             }
         }
@@ -579,22 +657,24 @@ impl LiveDoc {
         let new_seq = seq + 1;
         let change = match hash {
             Some(h) => {
-                let deps = match &state {
-                    None => self.hashes(&self.heads_seqs(seq)),
-                    Some(state) => self.hashes(state),
-                };
-                self.push_seq(Some(h), &deps, sid, aid);
+                match &state {
+                    None => self.push_seq(Some(h), None, sid, aid),
+                    Some(state) => {
+                        let deps = self.hashes(state);
+                        self.push_seq(Some(h), Some(&deps), sid, aid);
+                    }
+                }
                 let s = &mut self.sessions[sid as usize];
                 s.last = Some(new_seq);
                 s.covers = covers;
                 self.change_bytes(&h)?
             }
             None => {
-                self.push_seq(None, &[], sid, aid);
+                self.push_seq(None, None, sid, aid);
                 Vec::new()
             }
         };
-        self.applied_refs.insert((sid, edit_ref), new_seq);
+        self.remember_ref(sid, edit_ref, new_seq);
         if let Err(e) = self
             .log
             .append_change(session, author, edit_ref, new_seq, covers, &change)
@@ -750,9 +830,8 @@ impl LiveDoc {
     /// do not count; a sync point from git does not reset this, since the live edits are not
     /// in any commit yet).
     pub fn authors_since_checkpoint(&self) -> BTreeSet<String> {
-        let from = self.checkpoint_seq as usize + 1;
-        let ids: BTreeSet<u32> = self.seqs[from.min(self.seqs.len())..]
-            .iter()
+        let ids: BTreeSet<u32> = (self.checkpoint_seq + 1..=self.seq())
+            .map(|s| self.entry(s))
             .filter(|e| e.session != GIT && e.author != GIT)
             .map(|e| e.author)
             .collect();
@@ -811,23 +890,25 @@ impl LiveDoc {
     /// counts, calibrated with `benches/live.rs`) plus the indexes kept here.
     pub fn memory_estimate(&self) -> usize {
         let stats = self.doc.stats();
-        // Measured on seph-blog1 and on commitment-sized documents: automerge 0.12 holds about
-        // 30 bytes per op and 170 per change, plus a fixed part.
-        let automerge = 16_384 + 30 * stats.num_ops as usize + 170 * stats.num_changes as usize;
+        // Calibrated with `benches/live.rs` (allocator deltas): automerge 0.12 holds about 8
+        // bytes per op of a text (5,000-character documents), about 190 per change (typing
+        // seph-blog1: one change per keystroke), and a fixed part.
+        let automerge = 8_192 + 8 * stats.num_ops as usize + 190 * stats.num_changes as usize;
         let many: usize = self
-            .seqs
+            .many_heads
             .iter()
-            .map(|e| match &e.heads {
-                Heads::Many(h) => h.len() * 8,
-                _ => 0,
-            })
-            .sum();
-        let seqs = self.seqs.capacity() * std::mem::size_of::<SeqEntry>() + many;
-        let refs = self.applied_refs.capacity() * (std::mem::size_of::<((u32, u64), u64)>() + 1);
+            .map(|h| h.len() * 8 + 16)
+            .sum::<usize>()
+            + self.many_heads.capacity() * 16;
+        let seqs = self.seqs.heap_bytes() + many;
+        let refs =
+            self.refs_out_of_order.capacity() * (std::mem::size_of::<((u32, u64), u64)>() + 1);
         let names: usize = self
             .sessions
             .iter()
-            .map(|s| s.name.capacity() * 2 + std::mem::size_of::<Session>() + 48)
+            .map(|s| {
+                s.name.capacity() * 2 + std::mem::size_of::<Session>() + 48 + s.refs.heap_bytes()
+            })
             .chain(self.authors.iter().map(|a| a.capacity() * 2 + 72))
             .sum();
         let fields: usize = self.field_ids.keys().map(|k| k.capacity() + 64).sum();
@@ -851,12 +932,7 @@ impl LiveDoc {
             return id;
         }
         let id = self.sessions.len() as u32;
-        self.sessions.push(Session {
-            name: name.to_owned(),
-            actor: actor_for(name),
-            last: None,
-            covers: 0,
-        });
+        self.sessions.push(Session::new(name));
         self.session_ids.insert(name.to_owned(), id);
         id
     }
@@ -874,17 +950,41 @@ impl LiveDoc {
     /// Seqs of the heads right after `seq` (ascending).
     fn heads_seqs(&self, mut seq: u64) -> Vec<u64> {
         loop {
-            match &self.seqs[seq as usize].heads {
-                Heads::Own => return vec![seq],
-                // Seq 0 is always `Own`, so this stops.
-                Heads::Prev => seq -= 1,
-                Heads::Many(h) => return h.to_vec(),
+            match self.entry(seq).heads {
+                HEADS_OWN => return vec![seq],
+                // Seq 0 is always `HEADS_OWN`, so this stops.
+                HEADS_PREV => seq -= 1,
+                many => return self.many_heads[(many - HEADS_MANY) as usize].to_vec(),
             }
         }
     }
 
+    /// The entry of `seq`, which must exist (`seq <= self.seq()`).
+    fn entry(&self, seq: u64) -> &SeqEntry {
+        match self.seqs.get(seq as usize) {
+            Some(e) => e,
+            None => unreachable!("seq {seq} is past the end"),
+        }
+    }
+
     fn hashes(&self, seqs: &[u64]) -> Vec<ChangeHash> {
-        seqs.iter().map(|&s| self.seqs[s as usize].hash).collect()
+        seqs.iter().map(|&s| self.entry(s).hash).collect()
+    }
+
+    /// The seq of the edit `(sid, edit_ref)`, if it was applied.
+    fn find_ref(&self, sid: u32, edit_ref: u64) -> Option<u64> {
+        self.sessions[sid as usize]
+            .find_ref(edit_ref)
+            .or_else(|| self.refs_out_of_order.get(&(sid, edit_ref)).copied())
+    }
+
+    fn remember_ref(&mut self, sid: u32, edit_ref: u64, seq: u64) {
+        let refs = &mut self.sessions[sid as usize].refs;
+        if refs.last().is_none_or(|&(r, _)| r < edit_ref) {
+            refs.push((edit_ref, seq));
+        } else {
+            self.refs_out_of_order.insert((sid, edit_ref), seq);
+        }
     }
 
     /// The state (head seqs, ascending) an edit of session `sid` against `base` is made on:
@@ -901,7 +1001,7 @@ impl LiveDoc {
             Some(last) if last > base => {
                 let mut state: Vec<u64> = heads
                     .into_iter()
-                    .filter(|&h| h > session.covers && self.seqs[h as usize].session != sid)
+                    .filter(|&h| h > session.covers && self.entry(h).session != sid)
                     .collect();
                 state.push(last);
                 state
@@ -968,7 +1068,7 @@ impl LiveDoc {
         deps: &[ChangeHash],
     ) -> Result<(), LiveError> {
         let base = self.sync_point.seq;
-        self.push_seq(Some(hash), deps, GIT, GIT);
+        self.push_seq(Some(hash), Some(deps), GIT, GIT);
         let seq = self.seq();
         let change = self.change_bytes(&hash)?;
         if let Err(e) = self
@@ -1001,43 +1101,43 @@ impl LiveDoc {
         }
     }
 
-    /// Appends seq `seq() + 1`: a change `hash` made on `deps` (None: nothing changed).
+    /// Appends seq `seq() + 1`: a change `hash` (None: nothing changed) made on `deps` (None:
+    /// on every current head).
     fn push_seq(
         &mut self,
         hash: Option<ChangeHash>,
-        deps: &[ChangeHash],
+        deps: Option<&[ChangeHash]>,
         session: u32,
         author: u32,
     ) {
         let seq = self.seq();
-        let entry = match hash {
-            None => SeqEntry {
-                hash: self.seqs[seq as usize].hash,
-                heads: Heads::Prev,
-                session,
-                author,
-            },
-            Some(hash) => {
+        let (hash, heads) = match (hash, deps) {
+            (None, _) => (self.entry(seq).hash, HEADS_PREV),
+            (Some(hash), None) => (hash, HEADS_OWN),
+            (Some(hash), Some(deps)) => {
                 let mut heads: Vec<u64> = self
                     .heads_seqs(seq)
                     .into_iter()
-                    .filter(|&h| !deps.contains(&self.seqs[h as usize].hash))
+                    .filter(|&h| !deps.contains(&self.entry(h).hash))
                     .collect();
-                let heads = if heads.is_empty() {
-                    Heads::Own
+                if heads.is_empty() {
+                    (hash, HEADS_OWN)
                 } else {
                     heads.push(seq + 1);
-                    Heads::Many(heads.into_boxed_slice())
-                };
-                SeqEntry {
-                    hash,
-                    heads,
-                    session,
-                    author,
+                    let index = u32::try_from(self.many_heads.len())
+                        .unwrap_or(u32::MAX - HEADS_MANY)
+                        + HEADS_MANY;
+                    self.many_heads.push(heads.into_boxed_slice());
+                    (hash, index)
                 }
             }
         };
-        self.seqs.push(entry);
+        self.seqs.push(SeqEntry {
+            hash,
+            heads,
+            session,
+            author,
+        });
     }
 
     fn append_and_sync(&mut self, record: &Record) -> Result<(), LiveError> {
@@ -1581,6 +1681,100 @@ mod tests {
         }
     }
 
+    /// The protocol's meaning, checked against clients modelled independently of the server:
+    /// each client sees the ops up to its `base` and shows its own edits sent since on top (it
+    /// moves its base only past its own edits, so its view is that text with its edits applied
+    /// in order). Every character is unique, so after each edit: what the client deleted is
+    /// gone, what it inserted is there, and every character of its view still present is in
+    /// the same order in the server's text (the merge reorders nothing the editor saw).
+    #[test]
+    fn random_clients_edit_what_they_saw() {
+        let mut next_char = 0u32;
+        let mut fresh = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    next_char += 1;
+                    // Alternate BMP and astral CJK: positions must count code points.
+                    let c = if next_char % 2 == 0 { 0x4E00 } else { 0x20000 } + next_char;
+                    char::from_u32(c).unwrap_or('?')
+                })
+                .collect()
+        };
+        for round in 0..4u64 {
+            let mut rng = Rng(0x51ed_2701_aa31_c0de ^ round);
+            let dir = tempfile::tempdir().unwrap();
+            let initial: Vec<(String, String)> =
+                (0..2).map(|i| (format!("f{i}"), fresh(10))).collect();
+            let mut live = LiveDoc::create(&dir.path().join("doc.log"), &initial, "c0").unwrap();
+            let mut ops: Vec<Applied> = Vec::new();
+            // Per client: base, own edits sent since (field, splices), seq of its last op.
+            let mut base = [0u64; 3];
+            let mut pending: [Vec<(String, Vec<Splice>)>; 3] = Default::default();
+            let mut own_last = [0u64; 3];
+            for step in 0..150 {
+                let c = rng.below(3);
+                // Sometimes the client catches up: any seq at or after its own last op.
+                if rng.below(3) == 0 {
+                    let from = own_last[c].max(base[c]);
+                    base[c] = from + rng.below((live.seq() - from) as usize + 1) as u64;
+                    pending[c].clear();
+                }
+                let field = format!("f{}", rng.below(2));
+                let mut view = replay(&initial, &ops[..base[c] as usize]);
+                for (f, splices) in &pending[c] {
+                    let (_, text) = view.iter_mut().find(|(k, _)| k == f).unwrap();
+                    *text = apply_to(text, splices);
+                }
+                let seen: Vec<char> = view
+                    .iter()
+                    .find(|(k, _)| *k == field)
+                    .unwrap()
+                    .1
+                    .chars()
+                    .collect();
+                let len = seen.len();
+                let pos = rng.below(len + 1);
+                let delete = rng.below(3).min(len - pos);
+                let insert = fresh(rng.below(3));
+                let splices = vec![sp(pos, delete, &insert)];
+                let out = live.apply(&format!("client-{c}"), "u", step, base[c], &field, &splices);
+                let a = applied(out);
+                own_last[c] = a.seq;
+                ops.push(a);
+                pending[c].push((field.clone(), splices.clone()));
+                let now: Vec<char> = live.field(&field).unwrap().chars().collect();
+                let deleted = &seen[pos..pos + delete];
+                assert!(
+                    deleted.iter().all(|d| !now.contains(d)),
+                    "round {round} step {step}: deleted text still there"
+                );
+                assert!(
+                    insert.chars().all(|i| now.contains(&i)),
+                    "round {round} step {step}: inserted text missing"
+                );
+                let after: Vec<char> = apply_to(&seen.iter().collect::<String>(), &splices)
+                    .chars()
+                    .collect();
+                let kept: Vec<char> = after
+                    .iter()
+                    .copied()
+                    .filter(|ch| now.contains(ch))
+                    .collect();
+                let order: Vec<char> = now
+                    .iter()
+                    .copied()
+                    .filter(|ch| after.contains(ch))
+                    .collect();
+                assert_eq!(kept, order, "round {round} step {step}: order changed");
+                assert_eq!(
+                    replay(&initial, &ops),
+                    live.fields(),
+                    "round {round} step {step}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_reopened_document_is_the_same_and_goes_on() {
         let (dir, path, mut live) = new_doc();
@@ -1666,6 +1860,43 @@ mod tests {
         let live = LiveDoc::open(&path).unwrap();
         assert_eq!((live.seq(), live.fields()), after);
         drop(dir);
+    }
+
+    #[test]
+    fn every_applied_ref_is_found_also_out_of_order_and_after_reopen() {
+        let (_dir, path, mut live) = new_doc();
+        // More seqs than one chunk of the index; no-op edits keep it quick.
+        for r in 0..(CHUNK as u64 + 500) {
+            let base = live.seq();
+            applied(live.apply("a", "ua", 10 + r, base, "title", &[]));
+        }
+        // Refs that go backwards (a client that restarted its counter) are remembered too.
+        let a = applied(live.apply("a", "ua", 3, 0, "title", &[sp(0, 0, "x")]));
+        let b = applied(live.apply("b", "ub", 7, 0, "title", &[sp(0, 0, "y")]));
+        let c = applied(live.apply("b", "ub", 5, 0, "title", &[sp(0, 0, "z")]));
+        live.sync().unwrap();
+        drop(live);
+        let mut live = LiveDoc::open(&path).unwrap();
+        for (session, r, seq) in [
+            ("a", 10, 1),
+            ("a", 10 + CHUNK as u64, CHUNK as u64 + 1),
+            ("a", 9 + CHUNK as u64 + 500, CHUNK as u64 + 500),
+            ("a", 3, a.seq),
+            ("b", 7, b.seq),
+            ("b", 5, c.seq),
+        ] {
+            assert_eq!(
+                live.apply(session, "u", r, 0, "title", &[sp(0, 0, "!")])
+                    .unwrap(),
+                Outcome::Duplicate { seq },
+                "{session} {r}"
+            );
+        }
+        assert!(matches!(
+            live.apply("a", "ua", 4, 0, "title", &[]).unwrap(),
+            Outcome::Applied(_)
+        ));
+        assert_eq!(live.field("title").unwrap(), "zyx強化數位隱私");
     }
 
     #[test]

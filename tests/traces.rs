@@ -1,0 +1,256 @@
+//! Live documents against real editing traces (josephg/editing-traces, CC BY 4.0, in
+//! `../shared/traces/`, see its README): every replay through `LiveDoc::apply` must end at the
+//! trace's `endContent`, and so must the `op`s a client would receive, applied in order.
+//!
+//! The traces are found at `$CODRAFT_TRACES` if set, else at `<repo>/../shared/traces` (the
+//! layout of the development machines: `/work/main` and `/work/shared`). A missing folder is a
+//! failure, not a skip. `seph-blog1` (138k patches) runs only with
+//! `cargo test --release --test traces -- --ignored`; the benchmark (`cargo bench --bench
+//! live`) replays it too.
+
+use std::path::PathBuf;
+
+use codraft::live::{LiveDoc, Outcome, Splice};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Trace {
+    #[serde(rename = "startContent", default)]
+    start: String,
+    #[serde(rename = "endContent")]
+    end: String,
+    txns: Vec<Txn>,
+}
+
+#[derive(Deserialize)]
+struct Txn {
+    /// Indexes of earlier txns whose merged state this one edits (concurrent traces only).
+    #[serde(default)]
+    parents: Vec<usize>,
+    #[serde(default)]
+    agent: usize,
+    /// `[pos, delete, insert]` in code points, in order.
+    patches: Vec<(usize, usize, String)>,
+}
+
+fn traces_dir() -> PathBuf {
+    let dir = match std::env::var_os("CODRAFT_TRACES") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
+    };
+    assert!(
+        dir.join("sveltecomponent.json.gz").is_file(),
+        "the editing traces are missing: expected sveltecomponent.json.gz, friendsforever.json.gz \
+         and seph-blog1.json.gz in {} (set CODRAFT_TRACES to the folder holding them; they come \
+         from github.com/josephg/editing-traces)",
+        dir.display()
+    );
+    dir
+}
+
+fn load(name: &str) -> Trace {
+    let path = traces_dir().join(format!("{name}.json.gz"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_reader(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn splices(patches: &[(usize, usize, String)]) -> Vec<Splice> {
+    patches
+        .iter()
+        .map(|(pos, delete, insert)| Splice {
+            pos: *pos,
+            delete: *delete,
+            insert: insert.clone(),
+        })
+        .collect()
+}
+
+/// What a client holds: the snapshot with every `op` applied in order.
+struct Client(Vec<char>);
+
+impl Client {
+    fn apply(&mut self, splices: &[Splice]) {
+        for s in splices {
+            let ins: Vec<char> = s.insert.chars().collect();
+            self.0.splice(s.pos..s.pos + s.delete, ins);
+        }
+    }
+
+    fn text(&self) -> String {
+        self.0.iter().collect()
+    }
+}
+
+/// One session typing the whole trace, each edit against the newest seq.
+/// Returns the folder holding the log with the document.
+fn replay_sequential(trace: &Trace) -> (tempfile::TempDir, LiveDoc, Client) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = LiveDoc::create(
+        &dir.path().join("doc.log"),
+        &[("text".to_string(), trace.start.clone())],
+        "c0",
+    )
+    .unwrap();
+    let mut client = Client(trace.start.chars().collect());
+    for (i, txn) in trace.txns.iter().enumerate() {
+        let base = live.seq();
+        let out = live
+            .apply(
+                "typist",
+                "u1",
+                i as u64,
+                base,
+                "text",
+                &splices(&txn.patches),
+            )
+            .unwrap_or_else(|e| panic!("txn {i}: {e}"));
+        let Outcome::Applied(applied) = out else {
+            panic!("txn {i}: {out:?}")
+        };
+        client.apply(&applied.splices);
+        if i % 1000 == 999 {
+            live.sync().unwrap();
+        }
+    }
+    live.sync().unwrap();
+    (dir, live, client)
+}
+
+#[test]
+fn sveltecomponent_replayed_sequentially_ends_at_end_content() {
+    let trace = load("sveltecomponent");
+    let (_dir, live, client) = replay_sequential(&trace);
+    assert_eq!(live.seq(), trace.txns.len() as u64);
+    assert_eq!(live.field("text").as_deref(), Some(trace.end.as_str()));
+    assert_eq!(client.text(), trace.end);
+}
+
+/// `friendsforever`: two agents typing at once. Each txn edits the merged state of its
+/// `parents`; it is sent by its agent's session with `base` = the seq of its newest parent
+/// from the other agent (0 if none).
+///
+/// Why that is exactly the protocol's "text at `base` plus this session's earlier edits": the
+/// server applies txns in file order, so the state at `base` is every txn up to that parent.
+/// Each agent's txns form a chain (each has the agent's previous txn among its ancestors), so
+/// the other agent's txns up to that parent are all ancestors, and the own txns among them
+/// too. Ancestors reached only through an own txn (a parent of the other agent older than the
+/// newest one, or one reached through the own previous txn) are in the history of the session's
+/// last change, which the server adds. With two agents nothing else can be an ancestor. The
+/// test checks this model against the `parents` of every txn before replaying (ancestor sets
+/// as bitsets), so a trace where it did not hold would fail loudly instead of replaying wrongly.
+#[test]
+fn friendsforever_replayed_concurrently_ends_at_end_content() {
+    let trace = load("friendsforever");
+    let n = trace.txns.len();
+    check_two_agent_model(&trace);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = LiveDoc::create(
+        &dir.path().join("doc.log"),
+        &[("text".to_string(), trace.start.clone())],
+        "c0",
+    )
+    .unwrap();
+    let mut client = Client(trace.start.chars().collect());
+    let mut seq_of = vec![0u64; n];
+    let mut concurrent = 0;
+    for (i, txn) in trace.txns.iter().enumerate() {
+        let base = txn
+            .parents
+            .iter()
+            .filter(|&&p| trace.txns[p].agent != txn.agent)
+            .map(|&p| seq_of[p])
+            .max()
+            .unwrap_or(0);
+        if base != live.seq() {
+            concurrent += 1;
+        }
+        let session = format!("agent-{}", txn.agent);
+        let out = live
+            .apply(
+                &session,
+                &format!("u{}", txn.agent),
+                i as u64,
+                base,
+                "text",
+                &splices(&txn.patches),
+            )
+            .unwrap_or_else(|e| panic!("txn {i}: {e}"));
+        let Outcome::Applied(applied) = out else {
+            panic!("txn {i}: {out:?}")
+        };
+        seq_of[i] = applied.seq;
+        client.apply(&applied.splices);
+    }
+    live.sync().unwrap();
+    assert!(concurrent > 1000, "the trace is concurrent ({concurrent})");
+    assert_eq!(live.field("text").as_deref(), Some(trace.end.as_str()));
+    assert_eq!(client.text(), trace.end);
+    let authors: Vec<String> = live.authors_since_checkpoint().into_iter().collect();
+    assert_eq!(authors, ["u0", "u1"]);
+
+    // And the log gives the same document back.
+    drop(live);
+    let reopened = LiveDoc::open(&dir.path().join("doc.log")).unwrap();
+    assert_eq!(reopened.seq(), n as u64);
+    assert_eq!(reopened.field("text").as_deref(), Some(trace.end.as_str()));
+}
+
+/// Checks, for every txn, that its ancestors are exactly "every txn up to the newest parent of
+/// the other agent, plus the ancestors of the agent's previous txn" (see above).
+fn check_two_agent_model(trace: &Trace) {
+    let n = trace.txns.len();
+    let words = n.div_ceil(64);
+    let mut anc: Vec<Vec<u64>> = Vec::with_capacity(n);
+    let mut last_of_agent: Vec<Option<usize>> = Vec::new();
+    for (i, txn) in trace.txns.iter().enumerate() {
+        let mut set = vec![0u64; words];
+        set[i / 64] |= 1 << (i % 64);
+        for &p in &txn.parents {
+            assert!(p < i, "txn {i}: parent {p} is not earlier");
+            for (w, a) in set.iter_mut().zip(&anc[p]) {
+                *w |= a;
+            }
+        }
+        if last_of_agent.len() <= txn.agent {
+            last_of_agent.resize(txn.agent + 1, None);
+        }
+        let mut model = vec![0u64; words];
+        model[i / 64] |= 1 << (i % 64);
+        if let Some(newest) = txn
+            .parents
+            .iter()
+            .filter(|&&p| trace.txns[p].agent != txn.agent)
+            .max()
+        {
+            for j in 0..=*newest {
+                model[j / 64] |= 1 << (j % 64);
+            }
+        }
+        if let Some(prev) = last_of_agent[txn.agent] {
+            assert!(
+                set[prev / 64] & (1 << (prev % 64)) != 0,
+                "txn {i}: the agent's previous txn {prev} is not an ancestor"
+            );
+            for (w, a) in model.iter_mut().zip(&anc[prev]) {
+                *w |= a;
+            }
+        }
+        assert_eq!(set, model, "txn {i}: the two-agent model does not hold");
+        last_of_agent[txn.agent] = Some(i);
+        anc.push(set);
+    }
+    assert!(last_of_agent.len() <= 2, "more than two agents");
+}
+
+/// `cargo test --release --test traces -- --ignored` (a debug build takes minutes).
+#[test]
+#[ignore]
+fn seph_blog1_replayed_sequentially_ends_at_end_content() {
+    let trace = load("seph-blog1");
+    let (_dir, live, client) = replay_sequential(&trace);
+    assert_eq!(live.seq(), trace.txns.len() as u64);
+    assert_eq!(live.field("text").as_deref(), Some(trace.end.as_str()));
+    assert_eq!(client.text(), trace.end);
+}
