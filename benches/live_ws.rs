@@ -32,8 +32,11 @@ struct Log {
     seen: HashMap<u64, Vec<Instant>>,
 }
 
+// One editor of the benchmark; every knob is a parameter.
+#[allow(clippy::too_many_arguments)]
 async fn editor(
     base: String,
+    branch: String,
     token: String,
     i: usize,
     n: usize,
@@ -42,14 +45,17 @@ async fn editor(
     log: Arc<Mutex<Log>>,
 ) {
     let url = format!(
-        "{}/live?branch=main&commitment=c04-information-access&lang=zh-TW&session=bench-editor-{i:06}",
-        base.replace("http://", "ws://")
+        "{}/live?branch={branch}&commitment=c04-information-access&lang=zh-TW&session=bench-editor-{i:06}-{}",
+        base.replace("http://", "ws://"),
+        n * 1000 + usize::from(pace.is_some())
     );
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+        .await
+        .unwrap();
     let (mut tx, mut rx) = ws.split();
     let snapshot: Value = match rx.next().await {
         Some(Ok(Message::Text(t))) => serde_json::from_str(&t).unwrap(),
@@ -160,6 +166,9 @@ fn main() {
         let app = codraft::web::app(dir.path()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -168,6 +177,18 @@ fn main() {
             .await
             .unwrap()
         });
+        // Live edits go to a proposal (main is the secretariat's).
+        let proposal: Value = reqwest::Client::new()
+            .post(format!("{base}/api/proposals"))
+            .bearer_auth(&tokens[0])
+            .json(&json!({"title": "Benchmark"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let branch = proposal["branch"].as_str().unwrap().to_string();
         println!("live editing over WebSockets on loopback, one section, release build\n");
         println!(
             "{:>8} {:>10} {:>12} {:>10} {:>10} {:>10}",
@@ -186,6 +207,7 @@ fn main() {
                     .map(|i| {
                         tokio::spawn(editor(
                             base.clone(),
+                            branch.clone(),
                             tokens[i].clone(),
                             i,
                             n,

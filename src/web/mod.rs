@@ -238,6 +238,10 @@ pub async fn serve(data: &std::path::Path, listen: SocketAddr) -> anyhow_like::R
     let repo = crate::workflow::setup::repo_path(data);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    // Live-editing ops are small frames that must leave at once, not wait for Nagle.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     println!(
         "codraft is serving {} on http://{addr}/ (Ctrl-C to stop)",
         repo.display()
