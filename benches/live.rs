@@ -15,7 +15,7 @@
 //!   characters), as allocator delta per document and `memory_estimate()`; then again after
 //!   200 keystrokes in each.
 //!
-//! The trace comes from `$CODRAFT_TRACES` or `<repo>/../shared/traces` (see
+//! The trace comes from `$CODRAFT_TRACES` or `<repo>/tests/traces` (see
 //! `tests/traces.rs`). Logs go to a temporary folder on the same file system as the target
 //! directory (a disk, not tmpfs: fsync costs what it costs there). `LIVE_BENCH_RUNS` sets the
 //! number of runs (default 3). An argument selects one part: `trace`, `docs`, or `profile` (one
@@ -118,7 +118,7 @@ struct Txn {
 fn traces_dir() -> PathBuf {
     let dir = match std::env::var_os("CODRAFT_TRACES") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/traces"),
     };
     assert!(
         dir.join("seph-blog1.json.gz").is_file(),

@@ -674,9 +674,7 @@ async fn every_acknowledged_edit_survives_kill_9() {
 fn trace(name: &str) -> Value {
     let dir = std::env::var("CODRAFT_TRACES")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
-        });
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces"));
     let path = dir.join(format!("{name}.json.gz"));
     let file = std::fs::File::open(&path).unwrap_or_else(|e| {
         panic!(

@@ -1,10 +1,9 @@
-//! Live documents against real editing traces (josephg/editing-traces, CC BY 4.0, in
-//! `../shared/traces/`, see its README): every replay through `LiveDoc::apply` must end at the
+//! Live documents against real editing traces (josephg/editing-traces, CC BY 4.0, copied in
+//! `tests/traces/`, see its README): every replay through `LiveDoc::apply` must end at the
 //! trace's `endContent`, and so must the `op`s a client would receive, applied in order.
 //!
-//! The traces are found at `$CODRAFT_TRACES` if set, else at `<repo>/../shared/traces` (the
-//! layout of the development machines: `/work/main` and `/work/shared`). A missing folder is a
-//! failure, not a skip. `seph-blog1` (138k patches) runs only with
+//! The traces are found at `$CODRAFT_TRACES` if set, else at `<repo>/tests/traces`. A missing
+//! file is a failure, not a skip. `seph-blog1` (138k patches) runs only with
 //! `cargo test --release --test traces -- --ignored`; the benchmark (`cargo bench --bench
 //! live`) replays it too.
 
@@ -36,7 +35,7 @@ struct Txn {
 fn traces_dir() -> PathBuf {
     let dir = match std::env::var_os("CODRAFT_TRACES") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/traces"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/traces"),
     };
     assert!(
         dir.join("sveltecomponent.json.gz").is_file(),
