@@ -517,27 +517,12 @@ async fn a_commit_that_reaches_the_branch_is_merged_into_unsaved_live_edits() {
     let r = gov.edit(PROBLEM, json!([[0, 0, "【即時】"]]), None).await;
     gov.until(|m| m["type"] == "ack" && m["ref"] == r).await;
     // A commit to main from outside the live document: the title changes.
-    let repo = git2::Repository::open_bare(setup::repo_path(env.dir.path())).unwrap();
-    let head = codraft::store::git::branch_head(&repo, &env.branch)
-        .unwrap()
-        .unwrap();
     let text = git_show(&env, &env.branch, C04_PATH).replacen(
         "落實政府資訊公開法資訊取用權",
         "落實資訊取用權",
         1,
     );
-    codraft::store::git::commit(
-        &repo,
-        &env.branch,
-        Some(head),
-        &[codraft::store::FileChange {
-            path: C04_PATH.into(),
-            content: Some(text.into_bytes()),
-        }],
-        &codraft::store::Signature::now("Outside", "outside@example.org"),
-        "Shorter title",
-    )
-    .unwrap();
+    commit_c04(&env, &text, "Shorter title");
     let op = gov.until(|m| m["type"] == "op" && m["client"] == 0).await;
     assert_eq!(op["field"], "title");
     assert_eq!(gov.text("title"), "落實資訊取用權");
@@ -685,12 +670,8 @@ fn trace(name: &str) -> Value {
     serde_json::from_reader(flate2::read::GzDecoder::new(file)).unwrap()
 }
 
-/// A document whose problem section starts as `start`, committed to main.
+/// A document whose problem section starts as `start`, committed to the proposal branch.
 fn set_problem(env: &Env, start: &str) {
-    let repo = git2::Repository::open_bare(setup::repo_path(env.dir.path())).unwrap();
-    let head = codraft::store::git::branch_head(&repo, &env.branch)
-        .unwrap()
-        .unwrap();
     let text = git_show(env, &env.branch, C04_PATH);
     let doc = codraft::doc::Commitment::parse(C04_PATH, &text).unwrap();
     let mut form = codraft::doc::form::CommitmentForm::from_commitment(&doc);
@@ -699,17 +680,30 @@ fn set_problem(env: &Env, start: &str) {
         .find(|s| s.id == "problem")
         .unwrap()
         .text = start.to_string();
-    let new = form.to_text(C04_PATH, Some(&doc)).unwrap();
+    commit_c04(
+        env,
+        &form.to_text(C04_PATH, Some(&doc)).unwrap(),
+        "Trace start",
+    );
+}
+
+/// Commits a new text of commitment 4 to the proposal branch from outside the live document
+/// (as the API or a push would).
+fn commit_c04(env: &Env, text: &str, message: &str) {
+    let repo = git2::Repository::open_bare(setup::repo_path(env.dir.path())).unwrap();
+    let head = codraft::store::git::branch_head(&repo, &env.branch)
+        .unwrap()
+        .unwrap();
     codraft::store::git::commit(
         &repo,
         &env.branch,
         Some(head),
         &[codraft::store::FileChange {
             path: C04_PATH.into(),
-            content: Some(new.into_bytes()),
+            content: Some(text.as_bytes().to_vec()),
         }],
-        &codraft::store::Signature::now("Trace", "trace@example.org"),
-        "Trace start",
+        &codraft::store::Signature::now("Outside", "outside@example.org"),
+        message,
     )
     .unwrap();
 }
