@@ -9,6 +9,9 @@
 //!   commits (one big change). For each: median time of the runs, peak heap (a counting global
 //!   allocator: the most bytes allocated at once during the run, above what was allocated
 //!   before it) and the ratios to the floor. Then the log's size and the time to reopen it.
+//! - (b) concurrent edits: the `friendsforever` trace (two sessions typing at once, each edit
+//!   against the state it saw) through `LiveDoc::apply`, time per edit against the newest seq
+//!   and against an older one.
 //! - (c) memory per open live document: 200 documents each holding commitment c04 of the
 //!   demo as its edit-form fields (title, agencies, contact, each milestone's text/start/end,
 //!   each section's heading and text; section texts repeated so the total is ~5,000
@@ -18,7 +21,7 @@
 //! The trace comes from `$CODRAFT_TRACES` or `<repo>/tests/traces` (see
 //! `tests/traces.rs`). Logs go to a temporary folder on the same file system as the target
 //! directory (a disk, not tmpfs: fsync costs what it costs there). `LIVE_BENCH_RUNS` sets the
-//! number of runs (default 3). An argument selects one part: `trace`, `docs`, or `profile` (one
+//! number of runs (default 3). An argument selects one part: `trace`, `concurrent`, `docs`, or `profile` (one
 //! LiveDoc replay of the trace and nothing else, for `perf record`). Shared machines are noisy:
 //! read medians and ratios.
 
@@ -112,6 +115,10 @@ struct Trace {
 
 #[derive(Deserialize)]
 struct Txn {
+    #[serde(default)]
+    parents: Vec<usize>,
+    #[serde(default)]
+    agent: usize,
     patches: Vec<(usize, usize, String)>,
 }
 
@@ -285,6 +292,77 @@ fn bench_trace(runs: usize, dir: &Path) {
     }
 }
 
+// ---- (b) concurrent edits ----------------------------------------------------------------
+
+/// `friendsforever` (two agents typing at once) through `LiveDoc::apply`, as in
+/// `tests/traces.rs`: each txn by its agent's session with `base` = the seq of its newest
+/// parent from the other agent. Edits whose state is not the current one take the isolated
+/// path (automerge at old heads, then a diff of the field for the linearized splices).
+fn bench_concurrent(dir: &Path) {
+    let trace = load_trace("friendsforever");
+    let edits: Vec<Vec<Splice>> = trace.txns.iter().map(|t| splices(&t.patches)).collect();
+    let path = dir.join("friendsforever.log");
+    let _ = std::fs::remove_file(&path);
+    let mut live =
+        LiveDoc::create(&path, &[("text".to_string(), trace.start.clone())], "c0").unwrap();
+    let mut seq_of = vec![0u64; trace.txns.len()];
+    // Time of each edit, by whether its base was the newest seq.
+    let (mut newest, mut older): (Vec<Duration>, Vec<Duration>) = (Vec::new(), Vec::new());
+    let t = Instant::now();
+    for (i, txn) in trace.txns.iter().enumerate() {
+        let base = txn
+            .parents
+            .iter()
+            .filter(|&&p| trace.txns[p].agent != txn.agent)
+            .map(|&p| seq_of[p])
+            .max()
+            .unwrap_or(0);
+        let session = format!("bench-agent-{}", txn.agent);
+        let is_newest = base == live.seq();
+        let at = Instant::now();
+        let out = live.apply(&session, "u", i as u64, base, "text", &edits[i]);
+        let took = at.elapsed();
+        if is_newest {
+            newest.push(took);
+        } else {
+            older.push(took);
+        }
+        match out {
+            Ok(Outcome::Applied(a)) => seq_of[i] = a.seq,
+            other => panic!("txn {i}: {other:?}"),
+        }
+    }
+    live.sync().unwrap();
+    let total = t.elapsed();
+    assert_eq!(live.field("text").unwrap(), trace.end);
+    let stats = |mut d: Vec<Duration>| {
+        let n = d.len();
+        let sum: Duration = d.iter().sum();
+        d.sort();
+        let at = |q: f64| {
+            d.get(((n as f64 * q) as usize).min(n.saturating_sub(1)))
+                .copied()
+        };
+        format!(
+            "{n} edits, mean {:.1} µs, median {:.1?}, 90th percentile {:.1?}",
+            sum.as_secs_f64() * 1e6 / n.max(1) as f64,
+            at(0.5).unwrap_or_default(),
+            at(0.9).unwrap_or_default()
+        )
+    };
+    println!(
+        "(b) friendsforever: {} txns by 2 sessions, {} → {} chars, in {total:.2?}",
+        trace.txns.len(),
+        trace.start.chars().count(),
+        trace.end.chars().count(),
+    );
+    println!("  base = the newest seq: {}", stats(newest));
+    println!(
+        "  base older (merged in isolation at its state unless that is the current one): {}",
+        stats(older)
+    );
+}
+
 // ---- (c) memory per open document --------------------------------------------------------
 
 /// Commitment c04 as edit-form fields, section texts repeated up to ~5,000 characters.
@@ -426,6 +504,9 @@ fn main() {
     .expect("temporary folder");
     if filter.as_deref().is_none_or(|f| f == "trace") {
         bench_trace(runs, dir.path());
+    }
+    if filter.as_deref().is_none_or(|f| f == "concurrent") {
+        bench_concurrent(dir.path());
     }
     if filter.as_deref() == Some("profile") {
         // Only the LiveDoc replay without sync, once: for `perf record`.

@@ -2151,6 +2151,41 @@ mod tests {
     }
 
     #[test]
+    fn an_external_commit_is_rebased_when_the_checkpoint_text_differs() {
+        let (_dir, _path, mut live) = new_doc();
+        // The commit the live document was loaded from wrote the section differently (say,
+        // a serializer normalised it): the live text keeps its own version.
+        let mut committed = live.fields();
+        committed[1].1 = PROBLEM.replace("，", ", ");
+        let mut next = committed.clone();
+        next[1].1 = next[1].1.replace("了解。", "了解，程序亦不一致。");
+        let (ops, changed) = live.merge_external("c1", &committed, &next).unwrap();
+        assert!(!changed);
+        assert_eq!(ops.len(), 1);
+        assert_eq!(
+            live.field("section.problem.text").unwrap(),
+            PROBLEM.replace("了解。", "了解，程序亦不一致。")
+        );
+        assert_eq!(replay(&new_doc().2.fields(), &ops), live.fields());
+        // Invalid keys are refused before anything happens.
+        let seq = live.seq();
+        let e = live
+            .merge_external("c2", &next, &fields(&[("a", "1"), ("a", "2")]))
+            .unwrap_err();
+        assert!(matches!(e, LiveError::InvalidFields(_)), "{e:?}");
+        assert_eq!(
+            (live.seq(), live.checkpoint()),
+            (seq, ("c1".to_string(), seq))
+        );
+    }
+
+    #[test]
+    fn a_live_document_can_move_between_threads() {
+        fn send<T: Send>() {}
+        send::<LiveDoc>();
+    }
+
+    #[test]
     fn an_external_commit_without_live_edits_is_not_dirty() {
         let (_dir, _path, mut live) = new_doc();
         let c0 = live.fields();
