@@ -2,16 +2,20 @@
 //! `docs/live-protocol.md`.
 //!
 //! A [`LiveDoc`] owns the automerge document, its log file ([`super::log`]) and the indexes the
-//! protocol needs: the heads at every `seq` (so an edit made against any earlier `seq` can be
-//! merged), each session's last change, the `(session, ref)` pairs already applied, who typed
-//! what, and the last checkpoint. It is a synchronous library type: the hub that owns sockets and
-//! batches fsyncs is built on top of it.
+//! protocol needs: the heads at every `seq` since the floor (so an edit made against any of
+//! them can be merged), each session's last change, the `(session, ref)` pairs already applied,
+//! who typed what, and the last checkpoint. It is a synchronous library type: the hub that owns
+//! sockets and batches fsyncs is built on top of it.
 //!
 //! Layout in automerge: the root map `fields` maps each field key to a Text object; the root
 //! scalar `order` holds the keys in form order, one per line (keys never contain a newline).
 //! Only changes from git (actor `git`) touch `order` or add and remove fields; sessions only
 //! splice text. Every position counts Unicode code points (the document is created and loaded
 //! with `TextEncoding::UnicodeCodePoint`).
+//!
+//! Compaction ([`LiveDoc::compact`], at a checkpoint) starts the automerge document again from
+//! the text at the current `seq`, the *floor*: earlier seqs are forgotten (an edit against one
+//! is refused), so memory and log hold the text plus the history since the floor.
 //!
 //! Each applied change gets the next `seq`. Seq 0 is the initial document. The state an edit is
 //! made against is "the document at `base` plus every earlier change of the same session": in
@@ -89,6 +93,12 @@ pub enum LiveError {
     /// `base` is ahead of the document's `seq` (the server never forgets a seq it gave out).
     #[error("base {base} is ahead of the live document (seq {seq}): reload")]
     StaleBase { base: u64, seq: u64 },
+    /// `base` is older than the document's history: it was compacted at seq `floor`.
+    #[error(
+        "base {base} is older than the live document's history (compacted at seq {floor}): \
+         reload and send the edit against the new text"
+    )]
+    Compacted { base: u64, floor: u64 },
     /// A checkpoint may not go back before the last checkpoint or sync point.
     #[error("a checkpoint at seq {seq} is behind the last checkpoint or sync point (seq {last})")]
     CheckpointBehind { seq: u64, last: u64 },
@@ -215,6 +225,9 @@ struct Session {
     /// `(ref, seq)` of the session's edits, refs increasing (a client counts up); a ref that
     /// is not larger than the last one goes to `LiveDoc::refs_out_of_order`.
     refs: Chunked<(u64, u64)>,
+    /// `(ref, seq)` of the session's last edit before the document was compacted: every ref up
+    /// to it was applied by then (a client sends its refs in order), at a seq up to that one.
+    floor: Option<(u64, u64)>,
 }
 
 impl Session {
@@ -225,11 +238,25 @@ impl Session {
             last: None,
             covers: 0,
             refs: Chunked::new(),
+            floor: None,
         }
     }
 
-    /// The seq of edit `edit_ref`, if it is in `refs`.
+    /// The seq of edit `edit_ref`, if it is in `refs` or before the floor (then the seq of
+    /// the session's last edit before compaction: the edit is in the text at that seq).
     fn find_ref(&self, edit_ref: u64) -> Option<u64> {
+        self.find_in_refs(edit_ref).or_else(|| {
+            self.floor
+                .and_then(|(r, seq)| (edit_ref <= r).then_some(seq))
+        })
+    }
+
+    /// The largest ref the session had applied, with its seq.
+    fn last_ref(&self) -> Option<(u64, u64)> {
+        self.refs.last().copied().or(self.floor)
+    }
+
+    fn find_in_refs(&self, edit_ref: u64) -> Option<u64> {
         let (mut lo, mut hi) = (0, self.refs.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -263,8 +290,11 @@ pub struct LiveDoc {
     fields_obj: ObjId,
     /// The current text object of each field.
     field_ids: HashMap<String, ObjId>,
-    /// Index = seq.
+    /// Index = seq - `floor`.
     seqs: Chunked<SeqEntry>,
+    /// The first seq the document knows (0, or the seq it was last compacted at): its state is
+    /// the automerge document's first change; earlier seqs are gone.
+    floor: u64,
     /// The head sets of seqs with several heads (seqs, ascending).
     many_heads: Vec<Box<[u64]>>,
     sessions: Vec<Session>,
@@ -367,6 +397,22 @@ fn splice_backwards(
     Ok(())
 }
 
+/// A new automerge document holding `fields` in one change of session `git`.
+fn initial_doc(fields: &[(String, String)]) -> Result<Automerge, LiveError> {
+    let mut doc = Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint)
+        .with_actor(actor_for(GIT_SESSION));
+    let mut tx = doc.transaction();
+    let fields_obj = tx.put_object(ROOT, FIELDS, ObjType::Map)?;
+    for (key, text) in fields {
+        let obj = tx.put_object(&fields_obj, key.as_str(), ObjType::Text)?;
+        tx.splice_text(&obj, 0, 0, text)?;
+    }
+    let order: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    tx.put(ROOT, ORDER, order.join("\n"))?;
+    tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+    Ok(doc)
+}
+
 impl LiveDoc {
     /// A new live document holding `fields` (in this order), loaded from `checkpoint_commit`
     /// (which becomes its first checkpoint, at seq 0). Its log is created at `log_path` and
@@ -377,17 +423,7 @@ impl LiveDoc {
         checkpoint_commit: &str,
     ) -> Result<LiveDoc, LiveError> {
         check_keys(fields)?;
-        let mut doc = Automerge::new_with_encoding(TextEncoding::UnicodeCodePoint)
-            .with_actor(actor_for(GIT_SESSION));
-        let mut tx = doc.transaction();
-        let fields_obj = tx.put_object(ROOT, FIELDS, ObjType::Map)?;
-        for (key, text) in fields {
-            let obj = tx.put_object(&fields_obj, key.as_str(), ObjType::Text)?;
-            tx.splice_text(&obj, 0, 0, text)?;
-        }
-        let order: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
-        tx.put(ROOT, ORDER, order.join("\n"))?;
-        tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+        let doc = initial_doc(fields)?;
         let log = Log::create(
             log_path,
             &Record::Init {
@@ -433,7 +469,41 @@ impl LiveDoc {
     }
 
     /// The in-memory part shared by `create` and `open`: seq 0 is the document's one head.
-    fn from_initial(mut doc: Automerge, log: Log, commit: String) -> Result<LiveDoc, LiveError> {
+    fn from_initial(doc: Automerge, log: Log, commit: String) -> Result<LiveDoc, LiveError> {
+        let mut live = LiveDoc {
+            doc: Automerge::new(),
+            log,
+            fields_obj: ROOT,
+            field_ids: HashMap::new(),
+            seqs: Chunked::new(),
+            floor: 0,
+            many_heads: Vec::new(),
+            sessions: Vec::new(),
+            session_ids: HashMap::new(),
+            authors: Vec::new(),
+            author_ids: HashMap::new(),
+            refs_out_of_order: HashMap::new(),
+            sync_point: SyncPoint {
+                commit: String::new(),
+                seq: 0,
+                heads: vec![0],
+            },
+            checkpoint_seq: 0,
+            actor_of: None,
+            failed: false,
+        };
+        live.start_from(doc, commit, 0)?;
+        Ok(live)
+    }
+
+    /// Makes `doc` (one head: the state at seq `floor`, a checkpoint of `commit`) the whole
+    /// document, with no session, author or history besides it. The log is not touched.
+    fn start_from(
+        &mut self,
+        mut doc: Automerge,
+        commit: String,
+        floor: u64,
+    ) -> Result<(), LiveError> {
         let heads = doc.get_heads();
         let [head] = heads.as_slice() else {
             return Err(LiveError::Corrupt(format!(
@@ -453,29 +523,41 @@ impl LiveDoc {
             session: GIT,
             author: GIT,
         });
-        let mut live = LiveDoc {
-            doc,
-            log,
-            fields_obj,
-            field_ids: HashMap::new(),
-            seqs,
-            many_heads: Vec::new(),
-            sessions: vec![Session::new(GIT_SESSION)],
-            session_ids: HashMap::from([(GIT_SESSION.to_owned(), GIT)]),
-            authors: vec![String::new()],
-            author_ids: HashMap::from([(String::new(), GIT)]),
-            refs_out_of_order: HashMap::new(),
-            sync_point: SyncPoint {
-                commit,
-                seq: 0,
-                heads: vec![0],
-            },
-            checkpoint_seq: 0,
-            actor_of: Some(GIT),
-            failed: false,
+        self.doc = doc;
+        self.fields_obj = fields_obj;
+        self.seqs = seqs;
+        self.floor = floor;
+        self.many_heads = Vec::new();
+        self.sessions = vec![Session::new(GIT_SESSION)];
+        self.session_ids = HashMap::from([(GIT_SESSION.to_owned(), GIT)]);
+        self.authors = vec![String::new()];
+        self.author_ids = HashMap::from([(String::new(), GIT)]);
+        self.refs_out_of_order = HashMap::new();
+        self.sync_point = SyncPoint {
+            commit,
+            seq: floor,
+            heads: vec![floor],
         };
-        live.refresh_fields()?;
-        Ok(live)
+        self.checkpoint_seq = floor;
+        self.actor_of = Some(GIT);
+        self.refresh_fields()
+    }
+
+    /// Sets each compacted session's last ref (see [`Session::floor`]).
+    fn set_session_floors(&mut self, floors: Vec<(String, u64, u64)>) -> Result<(), LiveError> {
+        for (name, edit_ref, at) in floors {
+            if name == GIT_SESSION || at > self.floor {
+                return Err(LiveError::Corrupt(format!(
+                    "compacted session {name:?} at seq {at} (floor {})",
+                    self.floor
+                )));
+            }
+            let sid = self.session_id(&name);
+            let s = &mut self.sessions[sid as usize];
+            s.floor = Some((edit_ref, at));
+            s.covers = self.floor;
+        }
+        Ok(())
     }
 
     /// Rebuilds the indexes from one log record; real changes are collected into `changes` to
@@ -484,6 +566,18 @@ impl LiveDoc {
         let seq = self.seq();
         match record {
             Record::Init { .. } => return Err(LiveError::Corrupt("a second Init".into())),
+            Record::Compacted { seq: at, sessions } => {
+                if seq != 0 || self.floor != 0 {
+                    return Err(LiveError::Corrupt(
+                        "a Compacted record after other records".into(),
+                    ));
+                }
+                self.floor = at;
+                self.sync_point.seq = at;
+                self.sync_point.heads = vec![at];
+                self.checkpoint_seq = at;
+                self.set_session_floors(sessions)?;
+            }
             Record::Change {
                 session,
                 author,
@@ -551,7 +645,12 @@ impl LiveDoc {
 
     /// The seq of the last applied change (0 for a new document).
     pub fn seq(&self) -> u64 {
-        self.seqs.len() as u64 - 1
+        self.floor + self.seqs.len() as u64 - 1
+    }
+
+    /// The oldest seq an edit may still be made against (0 until the document is compacted).
+    pub fn floor(&self) -> u64 {
+        self.floor
     }
 
     /// Every field with its current text, in form order.
@@ -602,6 +701,12 @@ impl LiveDoc {
         let seq = self.seq();
         if base > seq {
             return Err(LiveError::StaleBase { base, seq });
+        }
+        if base < self.floor {
+            return Err(LiveError::Compacted {
+                base,
+                floor: self.floor,
+            });
         }
         let obj = self
             .field_ids
@@ -875,6 +980,53 @@ impl LiveDoc {
         Ok(())
     }
 
+    /// Drops the history: when the live text is that of the last checkpoint or sync point
+    /// (nothing unsaved, nobody typed since), the document starts again from that text as one
+    /// change at the current seq, which becomes the floor; the log is rewritten as that
+    /// document (atomically, see [`Log::replace`]). Memory and log then hold the text, not
+    /// every keystroke. Afterwards an edit made against an older seq is refused
+    /// ([`LiveError::Compacted`]: the client reloads and sends it against the new text); an
+    /// edit sent again that was applied before is still recognised and acked (each session's
+    /// last ref is kept). Returns false, changing nothing, when there is nothing to drop or
+    /// the text is not at a checkpoint.
+    pub fn compact(&mut self) -> Result<bool, LiveError> {
+        self.usable()?;
+        let seq = self.seq();
+        if seq == self.floor || self.dirty() || !self.authors_since_checkpoint().is_empty() {
+            return Ok(false);
+        }
+        let doc = initial_doc(&self.fields())?;
+        let commit = self.sync_point.commit.clone();
+        let floors: Vec<(String, u64, u64)> = self
+            .sessions
+            .iter()
+            .skip(1)
+            .filter_map(|s| s.last_ref().map(|(r, at)| (s.name.clone(), r, at)))
+            .collect();
+        let records = [
+            Record::Init {
+                commit: commit.clone(),
+                doc: doc.save(),
+            },
+            Record::Compacted {
+                seq,
+                sessions: floors.clone(),
+            },
+        ];
+        if let Err(e) = self.log.replace(&records) {
+            // Before the rename the old log is intact and still in use; after it, reopen.
+            self.failed = self.log.failed();
+            return Err(e.into());
+        }
+        // The log now holds the new document: if memory cannot follow (short of a bug it
+        // cannot fail), refuse everything until reopened from the log.
+        self.failed = true;
+        self.start_from(doc, commit, seq)?;
+        self.set_session_floors(floors)?;
+        self.failed = false;
+        Ok(true)
+    }
+
     /// `(commit, seq)` of the last checkpoint or sync point.
     pub fn checkpoint(&self) -> (String, u64) {
         (self.sync_point.commit.clone(), self.sync_point.seq)
@@ -959,11 +1111,14 @@ impl LiveDoc {
         }
     }
 
-    /// The entry of `seq`, which must exist (`seq <= self.seq()`).
+    /// The entry of `seq`, which must exist (`floor <= seq <= self.seq()`).
     fn entry(&self, seq: u64) -> &SeqEntry {
-        match self.seqs.get(seq as usize) {
+        match seq
+            .checked_sub(self.floor)
+            .and_then(|i| self.seqs.get(i as usize))
+        {
             Some(e) => e,
-            None => unreachable!("seq {seq} is past the end"),
+            None => unreachable!("seq {seq} is not in {}..={}", self.floor, self.seq()),
         }
     }
 
@@ -1860,6 +2015,102 @@ mod tests {
         let live = LiveDoc::open(&path).unwrap();
         assert_eq!((live.seq(), live.fields()), after);
         drop(dir);
+    }
+
+    #[test]
+    fn compaction_drops_the_history_at_a_checkpoint_and_keeps_everything_else() {
+        let (_dir, path, mut live) = new_doc();
+        let initial = live.fields();
+        let mut ops = Vec::new();
+        for i in 0..400u64 {
+            let who = ["a", "b"][i as usize % 2];
+            let base = live.seq().saturating_sub(i % 3);
+            ops.push(applied(live.apply(
+                who,
+                &format!("user-{who}"),
+                i + 1,
+                base,
+                "section.problem.text",
+                &[sp(i as usize % 7, 1, "改")],
+            )));
+        }
+        live.sync().unwrap();
+        let seq = live.seq();
+        // Not at a checkpoint: unsaved edits, then authors since the checkpoint.
+        assert!(!live.compact().unwrap());
+        let log_before = std::fs::metadata(&path).unwrap().len();
+        let memory_before = live.memory_estimate();
+        live.mark_checkpoint("c1", seq).unwrap();
+        let text = live.fields();
+        assert_eq!(replay(&initial, &ops), text);
+        assert!(live.compact().unwrap());
+        assert!(!live.compact().unwrap(), "nothing left to drop");
+        assert_eq!(
+            (live.seq(), live.floor(), live.fields()),
+            (seq, seq, text.clone())
+        );
+        assert_eq!(live.checkpoint(), ("c1".to_string(), seq));
+        assert!(!live.dirty());
+        let log_after = std::fs::metadata(&path).unwrap().len();
+        let memory_after = live.memory_estimate();
+        assert!(log_after * 10 < log_before, "{log_after} vs {log_before}");
+        assert!(
+            memory_after * 3 < memory_before,
+            "{memory_after} vs {memory_before}"
+        );
+        check_heads(&mut live);
+        // An edit against a seq before the floor is refused; nothing changes.
+        assert!(matches!(
+            live.apply("a", "user-a", 1000, seq - 1, "title", &[sp(0, 0, "x")]),
+            Err(LiveError::Compacted { base, floor }) if base == seq - 1 && floor == seq
+        ));
+        assert_eq!((live.seq(), live.fields()), (seq, text.clone()));
+        // An edit sent again that was applied before compaction is still a duplicate, also
+        // an early one, with a seq the text already holds.
+        for r in [1, 399, 400] {
+            match live.apply("b", "user-b", r, 0, "title", &[sp(0, 0, "x")]) {
+                Ok(Outcome::Duplicate { seq: at }) => assert!(at <= seq),
+                other => panic!("ref {r}: {other:?}"),
+            }
+        }
+        // Editing goes on from the floor, for old and new sessions alike.
+        let mut ops = vec![
+            applied(live.apply("a", "user-a", 1001, seq, "title", &[sp(0, 0, "新")])),
+            applied(live.apply("c", "user-c", 1, seq, "title", &[sp(1, 0, "乙")])),
+            applied(live.apply("a", "user-a", 1002, seq, "title", &[sp(1, 0, "甲")])),
+        ];
+        assert_eq!(live.authors_since_checkpoint().len(), 2);
+        live.sync().unwrap();
+        let now = (live.seq(), live.floor(), live.fields(), live.checkpoint());
+        assert_eq!(replay(&text, &ops), now.2);
+        // Reopened, it is the same and knows the same refs.
+        drop(live);
+        let mut live = LiveDoc::open(&path).unwrap();
+        assert_eq!(
+            (live.seq(), live.floor(), live.fields(), live.checkpoint()),
+            now
+        );
+        check_heads(&mut live);
+        assert!(matches!(
+            live.apply("b", "user-b", 7, 0, "title", &[]),
+            Ok(Outcome::Duplicate { .. })
+        ));
+        assert!(matches!(
+            live.apply("a", "user-a", 1002, seq, "title", &[]),
+            Ok(Outcome::Duplicate { seq: at }) if at == seq + 3
+        ));
+        // A commit from git merges onto the compacted document, keeping the live edits.
+        let base_fields = text.clone();
+        let mut new_fields = text.clone();
+        new_fields[2].1.push_str("（新增）");
+        let (git_ops, changed) = live
+            .merge_external("c2", &base_fields, &new_fields)
+            .unwrap();
+        assert!(!changed);
+        ops.extend(git_ops);
+        assert_eq!(replay(&text, &ops), live.fields());
+        assert_eq!(live.fields()[0].1, "新甲強乙化數位隱私");
+        check_heads(&mut live);
     }
 
     #[test]

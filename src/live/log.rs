@@ -17,7 +17,10 @@
 //!   (empty for an edit that changed nothing but still got its seq);
 //! - `Checkpoint`: the live text at `seq` was committed as `commit`;
 //! - `External`: a commit that reached the branch another way was merged in; the new sync point
-//!   (commit, seq and the seqs of the changes that are its heads).
+//!   (commit, seq and the seqs of the changes that are its heads);
+//! - `Compacted` (only right after `Init`): the log was rewritten at a checkpoint; the `Init`
+//!   document is the live text at `seq` (history before it dropped), and for each session the
+//!   last edit it had applied by then (ref and seq), so an edit sent again is still known.
 //!
 //! Appends are not synced; [`Log::sync`] is (the caller batches). A crash can leave a torn last
 //! record: [`Log::open`] stops at the first record that is short or fails its checksum and
@@ -25,9 +28,8 @@
 //! (`set_len`); if even that fails, or a sync fails, the log refuses every later write (after a
 //! failed fsync nothing written since the last good sync can be trusted): reopen it.
 //!
-//! Not done yet: compaction. The log grows with every keystroke (about 100–200 bytes per edit);
-//! a later version can rewrite it at a checkpoint as a new `Init` (the automerge `save()` of the
-//! whole document, much smaller than its changes) followed by the records since.
+//! Compaction: [`Log::replace`] swaps the whole file for new records atomically (a new file,
+//! fsynced, renamed over the old one, directory fsynced); a crash leaves either log, whole.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -45,6 +47,7 @@ const KIND_INIT: u8 = 1;
 const KIND_CHANGE: u8 = 2;
 const KIND_CHECKPOINT: u8 = 3;
 const KIND_EXTERNAL: u8 = 4;
+const KIND_COMPACTED: u8 = 5;
 
 /// One record of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +72,13 @@ pub enum Record {
         commit: String,
         seq: u64,
         heads: Vec<u64>,
+    },
+    /// Right after `Init` only: the `Init` document is the state at `seq`, a checkpoint of the
+    /// `Init` commit (seqs before it are gone); `sessions` are `(session, ref, seq)` of each
+    /// session's last applied edit up to then.
+    Compacted {
+        seq: u64,
+        sessions: Vec<(String, u64, u64)>,
     },
 }
 
@@ -120,27 +130,35 @@ impl Log {
                 format!("live log {} already exists", path.display()),
             ));
         }
-        let mut tmp_name = path.as_os_str().to_owned();
-        tmp_name.push(".tmp");
-        let tmp = PathBuf::from(tmp_name);
-        let mut buf = Vec::new();
-        encode(init, &mut buf);
-        {
-            let mut file = File::create(&tmp)?;
-            file.write_all(&buf)?;
-            file.sync_all()?;
+        write_new(path, std::slice::from_ref(init))
+    }
+
+    /// Replaces the whole log with `records` (the first an `Init`), atomically: they are
+    /// written to `<path>.tmp`, fsynced, renamed over the log and the directory fsynced. On an
+    /// error before the rename the old log is untouched and still in use; after it, the log
+    /// refuses every later write (reopen it: the file holds the new records).
+    pub fn replace(&mut self, records: &[Record]) -> io::Result<()> {
+        self.check()?;
+        if !matches!(records.first(), Some(Record::Init { .. })) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a live log starts with an Init record",
+            ));
         }
-        fs::rename(&tmp, path)?;
-        sync_dir(path)?;
-        let mut file = OpenOptions::new().read(true).write(true).open(path)?;
-        file.seek(SeekFrom::End(0))?;
-        Ok(Log {
-            file,
-            path: path.to_owned(),
-            len: buf.len() as u64,
-            failed: false,
-            buf: Vec::new(),
-        })
+        match write_new(&self.path, records) {
+            Ok(log) => {
+                *self = log;
+                Ok(())
+            }
+            Err(e) => {
+                // Renamed but not reopened (or the directory sync failed): which file the
+                // path names is no longer certain.
+                if !tmp_path(&self.path).exists() {
+                    self.failed = true;
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Opens an existing log and reads its records. Reading stops at the first record that is
@@ -171,6 +189,13 @@ impl Log {
             .any(|r| matches!(r, Record::Init { .. }))
         {
             return Err(corrupt("a second Init record".into()));
+        }
+        if records
+            .iter()
+            .skip(2)
+            .any(|r| matches!(r, Record::Compacted { .. }))
+        {
+            return Err(corrupt("a Compacted record not right after Init".into()));
         }
         let truncated = (bytes.len() - at) as u64;
         if truncated > 0 {
@@ -258,6 +283,11 @@ impl Log {
         self.len == 0
     }
 
+    /// Whether a write or sync failed: the log refuses every later write (reopen it).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
     /// Where the log lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -273,6 +303,38 @@ impl Log {
             Ok(())
         }
     }
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// Writes `records` to `<path>.tmp`, fsyncs it, renames it to `path` (replacing any file
+/// there) and fsyncs the directory; returns the log open at its end.
+fn write_new(path: &Path, records: &[Record]) -> io::Result<Log> {
+    let tmp = tmp_path(path);
+    let mut buf = Vec::new();
+    for record in records {
+        encode(record, &mut buf);
+    }
+    {
+        let mut file = File::create(&tmp)?;
+        file.write_all(&buf)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    sync_dir(path)?;
+    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+    file.seek(SeekFrom::End(0))?;
+    Ok(Log {
+        file,
+        path: path.to_owned(),
+        len: buf.len() as u64,
+        failed: false,
+        buf: Vec::new(),
+    })
 }
 
 /// fsyncs the directory holding `path`, so a new entry in it survives a crash.
@@ -336,6 +398,16 @@ fn encode(record: &Record, buf: &mut Vec<u8>) {
             put_u32(buf, u32::try_from(heads.len()).unwrap_or(u32::MAX));
             for h in heads {
                 put_u64(buf, *h);
+            }
+        }
+        Record::Compacted { seq, sessions } => {
+            buf.push(KIND_COMPACTED);
+            put_u64(buf, *seq);
+            put_u32(buf, u32::try_from(sessions.len()).unwrap_or(u32::MAX));
+            for (session, edit_ref, at) in sessions {
+                put_bytes(buf, session.as_bytes());
+                put_u64(buf, *edit_ref);
+                put_u64(buf, *at);
             }
         }
     }
@@ -478,6 +550,18 @@ fn decode(body: &[u8]) -> Result<Record, String> {
             let heads = (0..n).map(|_| r.u64()).collect::<Result<_, _>>()?;
             Record::External { commit, seq, heads }
         }
+        KIND_COMPACTED => {
+            let seq = r.u64()?;
+            let n = r.u32()? as usize;
+            if n > r.bytes.len() / 20 {
+                return Err(format!("{n} sessions do not fit in the record"));
+            }
+            let mut sessions = Vec::with_capacity(n);
+            for _ in 0..n {
+                sessions.push((r.string()?, r.u64()?, r.u64()?));
+            }
+            Record::Compacted { seq, sessions }
+        }
         other => return Err(format!("unknown record kind {other}")),
     };
     r.end()?;
@@ -585,6 +669,48 @@ mod tests {
         assert_eq!(opened.truncated, 0);
         assert_eq!(opened.log.len(), len);
         assert!(!dir.path().join("doc.log.tmp").exists());
+    }
+
+    #[test]
+    fn replace_swaps_the_whole_log_and_appends_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("doc.log");
+        let mut log = write(&path, &sample());
+        let compacted = vec![
+            Record::Init {
+                commit: "ab12".into(),
+                doc: vec![4, 5],
+            },
+            Record::Compacted {
+                seq: 2,
+                sessions: vec![("s-甲".into(), 7, 1), ("s-乙".into(), 3, 2)],
+            },
+        ];
+        assert_eq!(
+            log.replace(&sample()[1..]).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        log.replace(&compacted).unwrap();
+        let extra = Record::Checkpoint {
+            commit: "ef56".into(),
+            seq: 3,
+        };
+        log.append(&extra).unwrap();
+        log.sync().unwrap();
+        let len = log.len();
+        drop(log);
+        assert!(!dir.path().join("doc.log.tmp").exists());
+        let opened = Log::open(&path).unwrap();
+        let mut all = compacted.clone();
+        all.push(extra);
+        assert_eq!(opened.records, all);
+        assert_eq!(opened.log.len(), len);
+        // `Compacted` anywhere but right after `Init` is damage.
+        let mut bad = sample();
+        bad.push(compacted[1].clone());
+        let other = dir.path().join("bad.log");
+        write(&other, &bad);
+        assert!(matches!(Log::open(&other), Err(LogError::Corrupt { .. })));
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //!   (automerge keeps unsaved live edits); the hub looks for one every [`POLL`] while clients are
 //!   connected and before every checkpoint.
 //! - A document nobody has open is unloaded after [`QUIET`]; its log keeps every acked edit.
+//!   It is compacted first ([`LiveDoc::compact`]: checkpoint, history dropped), and so is an
+//!   open document whose memory estimate passes [`MEMORY_LIMIT`]: memory per loaded document
+//!   is bounded by the limit plus one batch of edits.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -37,6 +40,28 @@ pub const QUIET: Duration = Duration::from_secs(30);
 pub const POLL: Duration = Duration::from_secs(1);
 /// The largest message a client may send.
 pub const MAX_MESSAGE: usize = 64 * 1024;
+/// A live document whose memory estimate passes this is checkpointed and compacted at once
+/// (otherwise it is compacted when it unloads): about 30,000 keystrokes of history.
+pub const MEMORY_LIMIT: usize = 8 << 20;
+
+/// When a live document checkpoints, unloads and compacts. [`Limits::default`] is what the
+/// server uses; tests shorten them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// No edit for this long: checkpoint, and unload (compacted) if nobody is connected.
+    pub quiet: Duration,
+    /// Memory estimate of one document above which it is checkpointed and compacted.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            quiet: QUIET,
+            memory: MEMORY_LIMIT,
+        }
+    }
+}
 
 /// Which document: a commitment's file in one language on one branch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -221,6 +246,7 @@ struct HubInner {
     store: Store,
     accounts: Accounts,
     dir: PathBuf,
+    limits: Limits,
     docs: Mutex<HashMap<DocKey, mpsc::UnboundedSender<Command>>>,
     next_client: AtomicU64,
 }
@@ -228,11 +254,17 @@ struct HubInner {
 impl LiveHub {
     /// Live documents of the plan in `store`, their logs in `dir` (`<data>/live`).
     pub fn new(store: Store, accounts: Accounts, dir: PathBuf) -> LiveHub {
+        LiveHub::with_limits(store, accounts, dir, Limits::default())
+    }
+
+    /// [`LiveHub::new`] with other [`Limits`].
+    pub fn with_limits(store: Store, accounts: Accounts, dir: PathBuf, limits: Limits) -> LiveHub {
         LiveHub {
             inner: Arc::new(HubInner {
                 store,
                 accounts,
                 dir,
+                limits,
                 docs: Mutex::new(HashMap::new()),
                 next_client: AtomicU64::new(1),
             }),
@@ -695,7 +727,7 @@ impl Task {
                     let code = match e {
                         LiveError::UnknownField(_) => "unknown_field",
                         LiveError::OutOfRange { .. } => "out_of_range",
-                        LiveError::StaleBase { .. } => "stale_base",
+                        LiveError::StaleBase { .. } | LiveError::Compacted { .. } => "stale_base",
                         _ => "internal",
                     };
                     if let Some(c) = self.clients.get(&client) {
@@ -704,6 +736,36 @@ impl Task {
                     }
                 }
             }
+        }
+        let limit = self.hub.limits.memory;
+        if self
+            .doc
+            .as_ref()
+            .is_some_and(|d| d.memory_estimate() > limit)
+        {
+            self.compact().await;
+        }
+    }
+
+    /// Checkpoints, then drops the document's history ([`LiveDoc::compact`]): memory and log
+    /// shrink to about the text. Clients' edits against older seqs are refused from then on
+    /// (`stale_base`: they reload and send them against the new text).
+    async fn compact(&mut self) {
+        if let Err(e) = self.checkpoint().await {
+            tracing::warn!(error = %e, doc = ?self.key, "checkpoint before compaction failed");
+            return;
+        }
+        let before = self.doc.as_ref().map_or(0, |d| d.memory_estimate());
+        match self
+            .with_doc(|d| d.compact().map(|done| (done, d.memory_estimate())))
+            .await
+        {
+            Ok(Ok((true, after))) => {
+                tracing::debug!(doc = ?self.key, before, after, "live document compacted")
+            }
+            Ok(Ok((false, _))) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, doc = ?self.key, "compaction failed"),
+            Err(e) => tracing::warn!(error = %e, doc = ?self.key, "compaction failed"),
         }
     }
 
@@ -818,12 +880,14 @@ async fn run(
                         tracing::warn!(error = %e, branch = %key.branch, "following the branch failed");
                     }
                 }
-                if task.last_edit.elapsed() >= QUIET {
+                if task.last_edit.elapsed() >= task.hub.limits.quiet {
+                    if task.clients.is_empty() {
+                        // Unloading: checkpoint and compact, so the log reopens fast.
+                        task.compact().await;
+                        break;
+                    }
                     if let Err(e) = task.checkpoint().await {
                         tracing::warn!(error = %e, "quiet checkpoint failed");
-                    }
-                    if task.clients.is_empty() {
-                        break;
                     }
                 }
             }
@@ -841,4 +905,177 @@ async fn run(
     }
     rx.close();
     while rx.try_recv().is_ok() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::setup;
+
+    const C04: &str = "c04-information-access";
+    const FIELD: &str = "section.problem.text";
+
+    async fn next(conn: &mut Connection) -> ToClient {
+        tokio::time::timeout(Duration::from_secs(20), conn.incoming.recv())
+            .await
+            .expect("a message within 20 s")
+            .expect("the connection is open")
+    }
+
+    /// What a client of the test knows: the field's text at `seq`, the last checkpoint seen.
+    struct Seen {
+        text: Vec<char>,
+        seq: u64,
+        checkpoint: Option<u64>,
+    }
+
+    /// Waits for the ack or error of `edit_ref`, applying every op; returns the error code, if
+    /// any.
+    async fn answer(conn: &mut Connection, edit_ref: u64, seen: &mut Seen) -> Option<&'static str> {
+        loop {
+            match next(conn).await {
+                ToClient::Checkpoint(c) => seen.checkpoint = Some(c.seq),
+                ToClient::Op {
+                    seq,
+                    field,
+                    splices,
+                    ..
+                } => {
+                    seen.seq = seq;
+                    if field == FIELD {
+                        for (pos, delete, insert) in splices {
+                            seen.text.splice(pos..pos + delete, insert.chars());
+                        }
+                    }
+                }
+                ToClient::Ack { edit_ref: r, .. } if r == edit_ref => return None,
+                ToClient::Error {
+                    edit_ref: Some(r),
+                    code,
+                    ..
+                } if r == edit_ref => return Some(code),
+                _ => {}
+            }
+        }
+    }
+
+    /// A document past its memory limit is checkpointed and compacted while people type; an
+    /// edit against a seq before that is refused as `stale_base`, later ones go on; when the
+    /// last person leaves it is compacted again and unloaded, and reloads as it was.
+    #[tokio::test]
+    async fn a_large_live_document_is_compacted_and_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(setup::demo(dir.path()).unwrap());
+        let store = Store::open(&setup::repo_path(dir.path())).unwrap();
+        let accounts = Accounts::open(dir.path()).unwrap();
+        let (user, _) = accounts
+            .add_user(crate::auth::NewUser {
+                id: "gov".into(),
+                name: "郭淑芬".into(),
+                email: None,
+                sector: Sector::Government,
+                roles: [crate::auth::Role::Drafter].into_iter().collect(),
+                commitments: [C04.to_string()].into_iter().collect(),
+                password: None,
+            })
+            .unwrap();
+        let limits = Limits {
+            quiet: Duration::from_millis(300),
+            memory: 160 * 1024,
+        };
+        let hub = LiveHub::with_limits(store, accounts, dir.path().join("live"), limits);
+        let key = DocKey {
+            branch: "main".into(),
+            commitment: C04.into(),
+            lang: "zh-TW".into(),
+        };
+        let mut conn = hub
+            .join(key.clone(), user.clone(), "s1".into())
+            .await
+            .unwrap();
+        let ToClient::Snapshot { seq, fields, .. } = next(&mut conn).await else {
+            panic!("first a snapshot");
+        };
+        let mut seen = Seen {
+            text: fields
+                .iter()
+                .find(|(k, _)| k == FIELD)
+                .map(|(_, t)| t.chars().collect())
+                .unwrap(),
+            seq,
+            checkpoint: None,
+        };
+        let first_seq = seq;
+        for r in 1..=2_000u64 {
+            let pos = (r as usize * 7) % (seen.text.len() + 1);
+            conn.send(FromClient::Edit {
+                edit_ref: r,
+                base: seen.seq,
+                field: FIELD.into(),
+                splices: vec![(pos, 0, "字".into())],
+                resend: false,
+            });
+            assert_eq!(answer(&mut conn, r, &mut seen).await, None);
+        }
+        let floor = seen.checkpoint.expect("compacted before 2,000 edits");
+        let seq = seen.seq;
+        assert!(
+            floor > first_seq && floor < seq,
+            "{floor} in {first_seq}..{seq}"
+        );
+        // An edit against a seq before the compaction: refused, nothing written.
+        conn.send(FromClient::Edit {
+            edit_ref: 5_000,
+            base: floor - 1,
+            field: FIELD.into(),
+            splices: vec![(0, 0, "舊".into())],
+            resend: false,
+        });
+        assert_eq!(
+            answer(&mut conn, 5_000, &mut seen).await,
+            Some("stale_base")
+        );
+        // An edit sent again from before the compaction is acked, not applied twice.
+        conn.send(FromClient::Edit {
+            edit_ref: 3,
+            base: floor,
+            field: FIELD.into(),
+            splices: vec![(0, 0, "重".into())],
+            resend: true,
+        });
+        assert_eq!(answer(&mut conn, 3, &mut seen).await, None);
+        assert_eq!(seen.seq, seq, "nothing applied");
+        let expected: String = seen.text.iter().collect();
+        assert!(!expected.contains('舊') && !expected.contains('重'));
+        // The log holds the text, not 2,000 keystrokes.
+        let logs: Vec<_> = std::fs::read_dir(dir.path().join("live"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(logs.len(), 1, "{logs:?}");
+        let log_len = std::fs::metadata(&logs[0]).unwrap().len();
+        drop(conn);
+        // Unloaded once quiet, compacted again: the log is about the size of the document.
+        for _ in 0..100 {
+            if hub.open_documents() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(hub.open_documents(), 0, "unloaded");
+        let unloaded_len = std::fs::metadata(&logs[0]).unwrap().len();
+        assert!(unloaded_len < log_len, "{unloaded_len} < {log_len}");
+        assert!(unloaded_len < 64 * 1024, "{unloaded_len}");
+        // Reloaded: the same text at the same seq; main holds it (checkpointed).
+        let mut conn = hub.join(key, user, "s2".into()).await.unwrap();
+        let ToClient::Snapshot {
+            seq: again, fields, ..
+        } = next(&mut conn).await
+        else {
+            panic!("first a snapshot");
+        };
+        assert_eq!(again, seq);
+        let now = fields.iter().find(|(k, _)| k == FIELD).unwrap().1.clone();
+        assert_eq!(now, expected);
+    }
 }
