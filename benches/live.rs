@@ -16,7 +16,7 @@
 //!   demo as its edit-form fields (title, agencies, contact, each milestone's text/start/end,
 //!   each section's heading and text; section texts repeated so the total is ~5,000
 //!   characters), as allocator delta per document and `memory_estimate()`; then again after
-//!   200 keystrokes in each.
+//!   200 keystrokes in each, and after each is checkpointed and compacted.
 //!
 //! The trace comes from `$CODRAFT_TRACES` or `<repo>/tests/traces` (see
 //! `tests/traces.rs`). Logs go to a temporary folder on the same file system as the target
@@ -479,6 +479,27 @@ fn bench_documents(dir: &Path) {
         typed.as_secs_f64() * 1e6 / (DOCS * KEYS) as f64,
         kb(held / DOCS),
         kb(estimate / DOCS)
+    );
+    // Checkpointed and compacted, as the hub does when a document unloads or passes its
+    // memory limit: the history is dropped, the text stays.
+    let t = Instant::now();
+    for live in docs.iter_mut() {
+        let seq = live.seq();
+        live.mark_checkpoint("c1", seq).unwrap();
+        assert!(live.compact().unwrap());
+    }
+    let compacted = t.elapsed();
+    let held = current() - before;
+    let estimate: usize = docs.iter().map(LiveDoc::memory_estimate).sum();
+    let log: u64 = (0..DOCS)
+        .map(|i| std::fs::metadata(dir.join(format!("doc-{i}.log"))).unwrap().len())
+        .sum();
+    println!(
+        "  compacted ({:.2?} per document): {} per document, memory_estimate {}, log {}",
+        compacted / DOCS as u32,
+        kb(held / DOCS),
+        kb(estimate / DOCS),
+        kb(log as usize / DOCS)
     );
     docs.clear();
 }
