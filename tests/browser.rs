@@ -1,5 +1,7 @@
 //! The proposal flow in a real browser (Debian's Chromium through chromedriver): sign in, open a
 //! proposal from the form, edit a section in the edit form, approve from both sectors, merge.
+//! Then live co-editing in two browsers, also with one browser's network cable pulled and
+//! plugged back (a TCP proxy in the test, `Cable`).
 //! `.ci/run` installs `chromium` and `chromium-driver`; the test fails when they are missing.
 
 mod common;
@@ -7,7 +9,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::process::{Child, Command};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -273,36 +276,9 @@ async fn a_proposal_from_the_form_to_main_in_chromium() {
 #[tokio::test]
 async fn two_browsers_co_edit_a_section_live() {
     let dir = common::demo_dir();
-    let accounts = Accounts::open(dir.path()).unwrap();
-    let mut token = String::new();
-    for (id, sector) in [("gov", Sector::Government), ("ngo", Sector::CivilSociety)] {
-        let (_, t) = accounts
-            .add_user(NewUser {
-                id: id.into(),
-                name: id.into(),
-                email: Some(format!("{id}@example.org")),
-                sector,
-                roles: [Role::Drafter].into_iter().collect(),
-                commitments: [C04.to_string()].into_iter().collect::<BTreeSet<_>>(),
-                password: Some(format!("{id}-password")),
-            })
-            .unwrap();
-        if id == "gov" {
-            token = t;
-        }
-    }
+    let token = live_drafters(&dir);
     let base = common::start_server(dir.path()).await;
-    let proposal: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/proposals"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Live"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let branch = proposal["branch"].as_str().unwrap().to_string();
+    let branch = live_proposal(&base, &token).await;
     let (_d1, a) = browser().await;
     let (_d2, b) = browser().await;
     sign_in(&a, &base, "gov").await;
@@ -374,6 +350,468 @@ async fn two_browsers_co_edit_a_section_live() {
     );
     a.close().await.unwrap();
     b.close().await.unwrap();
+}
+
+const LIVE_FIELD: &str = "section.problem.text";
+
+/// The issue's "done when": two people co-write a section live, one of them loses the network
+/// (the cable is pulled: every connection of that browser is cut and new ones are refused), both
+/// keep typing, the cable goes back in, and not a character is lost or doubled.
+#[tokio::test]
+async fn a_browser_offline_and_back_loses_no_character() {
+    const ANCHOR: &str = "常有從寬限制公開"; // B's first insertion goes right after this
+    const A_TEXT: &str = " 線上Online甲"; // A, online, at the end
+    const B_MID: &str = "離線Offline乙"; // B, offline, in the middle
+    const B_END: &str = " 斷網Unplugged丙"; // B, offline, at the end
+    let started = Instant::now();
+    let live = LiveDuo::start().await;
+    let (a, b, cable, css) = (&live.a, &live.b, &live.cable, &live.css);
+    let t0 = live.t0.clone();
+    assert_eq!(t0.matches(ANCHOR).count(), 1, "{t0}");
+
+    // Cable out: B notices at once (the proxy closed its socket) and says so.
+    let cut = cable.pull();
+    assert!(cut > 0, "B had a connection through the proxy");
+    wait_live(b, |s| s["connected"] == false).await;
+    assert_eq!(live_status(b).await, "reconnecting");
+    let offline_at = Instant::now();
+
+    // Both type at once: A online at the end, B offline in the middle and then at the end.
+    let (ra, rb) = tokio::join!(type_at_end(a, css, A_TEXT), async {
+        type_after(b, css, ANCHOR, B_MID).await?;
+        type_at_end(b, css, B_END).await
+    });
+    ra.unwrap();
+    rb.unwrap();
+    let at = t0.find(ANCHOR).unwrap() + ANCHOR.len();
+    let with_mid = format!("{}{B_MID}{}", &t0[..at], &t0[at..]);
+    // A's edits are on the server (seen back); B's are all on B's page only.
+    let sa = wait_live(a, |s| s["pending"] == 0).await;
+    assert_eq!(text_of(&sa), format!("{t0}{A_TEXT}"));
+    let sb = wait_live(b, |_| true).await;
+    assert_eq!(sb["connected"], false, "still cut off: {sb}");
+    assert_eq!(text_of(&sb), format!("{with_mid}{B_END}"));
+    assert_eq!(
+        sb["pending"],
+        B_MID.chars().count() + B_END.chars().count(),
+        "one pending edit per key B pressed"
+    );
+    // B tries again while cut off (at least once), fails, and still says so.
+    for _ in 0..200 {
+        if cable.refused() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(cable.refused() > 0, "B did not try to reconnect");
+    assert_eq!(wait_live(b, |_| true).await["connected"], false);
+    assert_eq!(live_status(b).await, "reconnecting");
+
+    // Cable back: B reconnects by itself (its backoff is at most ~6 s) and sends what it kept.
+    cable.plug();
+    let text = live.caught_up().await;
+    let reconnected = offline_at.elapsed();
+    // Every character, each run whole and once: B's middle run where B put it, and at the end
+    // both runs typed at the same place, in either order (the server's merge decides).
+    let either = [
+        format!("{with_mid}{A_TEXT}{B_END}"),
+        format!("{with_mid}{B_END}{A_TEXT}"),
+    ];
+    assert!(
+        either.contains(&text),
+        "lost or doubled characters:\n{text}"
+    );
+    wait_status(b, "live").await;
+
+    live.save_and_check(&text).await;
+    eprintln!(
+        "offline: {} connections refused while out, B back and caught up {:.1} s after the cut, \
+         {:.1} s in all; B's end run {} A's",
+        cable.refused(),
+        reconnected.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        if text == either[0] { "after" } else { "before" }
+    );
+    live.close().await;
+}
+
+/// The cable is pulled while the server's answers are on their way: the server applied B's
+/// edits and A sees them, but B never got the acks or its ops back. B sends them again on
+/// reconnect (with more typed offline); the server must not apply them twice.
+#[tokio::test]
+async fn a_browser_cut_off_before_its_acks_arrive_doubles_nothing() {
+    const B_SENT: &str = " 已送出Sent丁"; // reaches the server; the answers do not reach B
+    const A_TEXT: &str = " 線上Online甲"; // A, after B's text, at the end
+    const B_LATE: &str = " 後補Later戊"; // B, offline, at the end
+    let live = LiveDuo::start().await;
+    let (a, b, cable, css) = (&live.a, &live.b, &live.cable, &live.css);
+    let t0 = live.t0.clone();
+
+    cable.hold_replies();
+    type_at_end(b, css, B_SENT).await.unwrap();
+    let sent = format!("{t0}{B_SENT}");
+    wait_live(a, |s| s["fields"][LIVE_FIELD] == sent.as_str()).await;
+    type_at_end(a, css, A_TEXT).await.unwrap();
+    wait_live(a, |s| s["pending"] == 0).await;
+    let sb = wait_live(b, |_| true).await;
+    assert_eq!(
+        sb["pending"],
+        B_SENT.chars().count(),
+        "B heard nothing back: {sb}"
+    );
+    assert_eq!(text_of(&sb), sent);
+
+    cable.pull();
+    wait_live(b, |s| s["connected"] == false).await;
+    type_at_end(b, css, B_LATE).await.unwrap();
+    assert_eq!(
+        wait_live(b, |_| true).await["pending"],
+        B_SENT.chars().count() + B_LATE.chars().count()
+    );
+
+    cable.plug();
+    let text = live.caught_up().await;
+    let either = [
+        format!("{sent}{A_TEXT}{B_LATE}"),
+        format!("{sent}{B_LATE}{A_TEXT}"),
+    ];
+    assert!(
+        either.contains(&text),
+        "lost or doubled characters:\n{text}"
+    );
+    wait_status(b, "live").await;
+    live.save_and_check(&text).await;
+    live.close().await;
+}
+
+/// Two drafters in two browsers on the same section of a new proposal, both live and caught up:
+/// A (gov, government) straight to the server, B (ngo, civil society) through a `Cable`.
+struct LiveDuo {
+    dir: tempfile::TempDir,
+    branch: String,
+    cable: Cable,
+    a: Client,
+    b: Client,
+    css: String,
+    /// The section's text when both were caught up.
+    t0: String,
+    _drivers: (Driver, Driver),
+}
+
+impl LiveDuo {
+    async fn start() -> LiveDuo {
+        let dir = common::demo_dir();
+        let token = live_drafters(&dir);
+        let base = common::start_server(dir.path()).await;
+        let branch = live_proposal(&base, &token).await;
+        let cable = Cable::to(&base).await;
+        let (d1, a) = browser().await;
+        let (d2, b) = browser().await;
+        // B signs in through the cable: cookies are per host, and the page's origin must match.
+        sign_in(&a, &base, "gov").await;
+        sign_in(&b, &cable.base(), "ngo").await;
+        let path = format!("/edit?branch={branch}&commitment={C04}&doc=zh-TW&lang=en");
+        a.goto(&format!("{base}{path}")).await.unwrap();
+        b.goto(&format!("{}{path}", cable.base())).await.unwrap();
+        let mut live = LiveDuo {
+            dir,
+            branch,
+            cable,
+            a,
+            b,
+            css: format!("textarea[data-field='{LIVE_FIELD}']"),
+            t0: String::new(),
+            _drivers: (d1, d2),
+        };
+        live.t0 = live.caught_up().await;
+        assert_eq!(live_status(&live.b).await, "live");
+        live
+    }
+
+    /// Waits until both are connected with nothing pending at the same `seq`; checks that both
+    /// pages hold and show the same text, and returns it.
+    async fn caught_up(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
+        let sb = wait_live(b, |s| s["connected"] == true && s["pending"] == 0).await;
+        let sa = wait_live(a, |s| {
+            s["connected"] == true && s["pending"] == 0 && s["seq"] == sb["seq"]
+        })
+        .await;
+        let sb = wait_live(b, |s| s["pending"] == 0 && s["seq"] == sa["seq"]).await;
+        let text = text_of(&sa);
+        assert_eq!(text, text_of(&sb), "both browsers hold the same text");
+        for c in [a, b] {
+            let shown = c
+                .find(Locator::Css(&self.css))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(shown, text, "what the page shows is the live text");
+        }
+        text
+    }
+
+    /// A saves a version; the commit holds `text` and both people as co-authors.
+    async fn save_and_check(&self, text: &str) {
+        self.a
+            .find(Locator::Id("live-save"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let repo = setup::repo_path(self.dir.path());
+        let mut message = String::new();
+        for _ in 0..200 {
+            message = common::git(&repo, &["log", "-1", "--format=%B", &self.branch]);
+            if message.contains("Co-authored-by") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for who in ["gov", "ngo"] {
+            let trailer = format!("Co-authored-by: {who} <{who}@example.org>");
+            assert!(message.contains(&trailer), "{message}");
+        }
+        let saved = common::git(&repo, &["show", &format!("{}:{C04_PATH}", self.branch)]);
+        assert!(
+            saved.contains(text),
+            "the saved document holds the live text"
+        );
+    }
+
+    async fn close(self) {
+        self.a.close().await.unwrap();
+        self.b.close().await.unwrap();
+    }
+}
+
+/// Adds the drafters "gov" (government) and "ngo" (civil society) of C04, with e-mails; returns
+/// gov's API token.
+fn live_drafters(dir: &tempfile::TempDir) -> String {
+    let accounts = Accounts::open(dir.path()).unwrap();
+    let mut token = String::new();
+    for (id, sector) in [("gov", Sector::Government), ("ngo", Sector::CivilSociety)] {
+        let (_, t) = accounts
+            .add_user(NewUser {
+                id: id.into(),
+                name: id.into(),
+                email: Some(format!("{id}@example.org")),
+                sector,
+                roles: [Role::Drafter].into_iter().collect(),
+                commitments: [C04.to_string()].into_iter().collect::<BTreeSet<_>>(),
+                password: Some(format!("{id}-password")),
+            })
+            .unwrap();
+        if id == "gov" {
+            token = t;
+        }
+    }
+    token
+}
+
+/// Opens a proposal through the API; returns its branch.
+async fn live_proposal(base: &str, token: &str) -> String {
+    let proposal: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/proposals"))
+        .bearer_auth(token)
+        .json(&json!({"title": "Live"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    proposal["branch"].as_str().unwrap().to_string()
+}
+
+/// One browser's network cable: a TCP proxy on its own loopback port in front of the server.
+/// Pulled, it cuts every open connection and drops new ones at once; plugged, it forwards again.
+/// `hold_replies` stops passing what the server sends (the browser's frames still go through),
+/// as when a cable is pulled while the answers are on their way. Host and Origin pass through
+/// unchanged, so the page's origin is the proxy's.
+struct Cable {
+    port: u16,
+    state: Arc<Mutex<CableState>>,
+    replies: tokio::sync::watch::Sender<bool>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+struct CableState {
+    plugged: bool,
+    conns: Vec<tokio::task::AbortHandle>,
+    refused: usize,
+}
+
+impl Cable {
+    /// A plugged cable to the server at `base` (`http://127.0.0.1:PORT`).
+    async fn to(base: &str) -> Cable {
+        let server: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(CableState {
+            plugged: true,
+            conns: Vec::new(),
+            refused: 0,
+        }));
+        let (replies, flowing) = tokio::sync::watch::channel(true);
+        let st = state.clone();
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                // Checked and recorded under the lock `pull` takes: no connection slips past.
+                let mut st = st.lock().unwrap();
+                st.conns.retain(|h| !h.is_finished());
+                if !st.plugged {
+                    st.refused += 1;
+                    continue; // `inbound` is dropped: the browser sees the connection fail
+                }
+                let task = tokio::spawn(forward(inbound, server, flowing.clone()));
+                st.conns.push(task.abort_handle());
+            }
+        });
+        Cable {
+            port,
+            state,
+            replies,
+            accept,
+        }
+    }
+
+    /// The base URL through this cable.
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Pulls the cable; returns how many open connections it cut.
+    fn pull(&self) -> usize {
+        let mut st = self.state.lock().unwrap();
+        st.plugged = false;
+        let open = st
+            .conns
+            .drain(..)
+            .filter(|h| !h.is_finished())
+            .collect::<Vec<_>>();
+        for h in &open {
+            h.abort();
+        }
+        open.len()
+    }
+
+    /// Plugs the cable back in (replies flow again too).
+    fn plug(&self) {
+        self.state.lock().unwrap().plugged = true;
+        self.replies.send_replace(true);
+    }
+
+    /// From now on, what the server sends stays in the proxy.
+    fn hold_replies(&self) {
+        self.replies.send_replace(false);
+    }
+
+    /// How many connections were dropped while the cable was out.
+    fn refused(&self) -> usize {
+        self.state.lock().unwrap().refused
+    }
+}
+
+impl Drop for Cable {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.pull();
+    }
+}
+
+/// One connection through the cable: the browser's bytes to the server as they come, the
+/// server's back while `flowing` says so.
+async fn forward(
+    inbound: tokio::net::TcpStream,
+    server: std::net::SocketAddr,
+    mut flowing: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = inbound.set_nodelay(true);
+    let Ok(outbound) = tokio::net::TcpStream::connect(server).await else {
+        return;
+    };
+    let _ = outbound.set_nodelay(true);
+    let (mut from_browser, mut to_browser) = inbound.into_split();
+    let (mut from_server, mut to_server) = outbound.into_split();
+    let up = async {
+        let _ = tokio::io::copy(&mut from_browser, &mut to_server).await;
+        let _ = to_server.shutdown().await;
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match from_server.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if flowing.wait_for(|f| *f).await.is_err()
+                || to_browser.write_all(&buf[..n]).await.is_err()
+            {
+                break;
+            }
+        }
+        let _ = to_browser.shutdown().await;
+    };
+    tokio::join!(up, down);
+}
+
+/// The live section's text in a `wait_live` state.
+fn text_of(state: &serde_json::Value) -> String {
+    state["fields"][LIVE_FIELD].as_str().unwrap().to_string()
+}
+
+/// The live status the page shows (`data-state` of #live-status: live, reconnecting, …).
+async fn live_status(c: &Client) -> String {
+    c.find(Locator::Id("live-status"))
+        .await
+        .unwrap()
+        .attr("data-state")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Polls #live-status until it says `want` (at most 20 s).
+async fn wait_status(c: &Client, want: &str) {
+    let mut last = String::new();
+    for _ in 0..200 {
+        last = live_status(c).await;
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the live status stayed {last:?}, not {want:?}");
+}
+
+/// Puts the caret right after the first `after` in the field and types `text` key by key.
+async fn type_after(
+    c: &Client,
+    css: &str,
+    after: &str,
+    text: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let el = c.find(Locator::Css(css)).await?;
+    c.execute(
+        "const el = arguments[0], i = el.value.indexOf(arguments[1]);
+         if (i < 0) throw new Error('not in the field: ' + arguments[1]);
+         el.focus(); el.setSelectionRange(i + arguments[1].length, i + arguments[1].length);",
+        vec![serde_json::to_value(&el).unwrap(), json!(after)],
+    )
+    .await?;
+    for ch in text.chars() {
+        el.send_keys(&ch.to_string()).await?;
+    }
+    Ok(())
 }
 
 async fn type_at_end(c: &Client, css: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
