@@ -492,7 +492,11 @@ fn bench_documents(dir: &Path) {
     let held = current() - before;
     let estimate: usize = docs.iter().map(LiveDoc::memory_estimate).sum();
     let log: u64 = (0..DOCS)
-        .map(|i| std::fs::metadata(dir.join(format!("doc-{i}.log"))).unwrap().len())
+        .map(|i| {
+            std::fs::metadata(dir.join(format!("doc-{i}.log")))
+                .unwrap()
+                .len()
+        })
         .sum();
     println!(
         "  compacted ({:.2?} per document): {} per document, memory_estimate {}, log {}",
