@@ -65,6 +65,17 @@ pub struct Applied {
     pub splices: Vec<Splice>,
 }
 
+/// An edit as a client sent it (the arguments of [`LiveDoc::apply`]).
+#[derive(Debug, Clone, Copy)]
+struct Edit<'a> {
+    session: &'a str,
+    author: &'a str,
+    edit_ref: u64,
+    base: u64,
+    field: &'a str,
+    splices: &'a [Splice],
+}
+
 /// What [`LiveDoc::apply`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -457,7 +468,7 @@ impl LiveDoc {
         for record in records {
             live.replay(record, &mut changes)?;
         }
-        live.doc.apply_changes(changes)?;
+        live.flush_replayed(&mut changes)?;
         let mut expected = live.hashes(&live.heads_seqs(live.seq()));
         let mut heads = live.doc.get_heads();
         expected.sort();
@@ -570,6 +581,40 @@ impl LiveDoc {
     fn replay(&mut self, record: Record, changes: &mut Vec<Change>) -> Result<(), LiveError> {
         let seq = self.seq();
         match record {
+            Record::Edit {
+                session,
+                author,
+                edit_ref,
+                seq: record_seq,
+                base,
+                time,
+                field,
+                splices,
+            } => {
+                // Raw changes read so far go in first: the edit may be made on them.
+                self.flush_replayed(changes)?;
+                let edit = Edit {
+                    session: &session,
+                    author: &author,
+                    edit_ref,
+                    base,
+                    field: &field,
+                    splices: &splices,
+                };
+                match self.apply_at(edit, time, false) {
+                    Ok(Outcome::Applied(a)) if a.seq == record_seq => {}
+                    Ok(other) => {
+                        return Err(LiveError::Corrupt(format!(
+                            "edit record with seq {record_seq} replays as {other:?}"
+                        )))
+                    }
+                    Err(e) => {
+                        return Err(LiveError::Corrupt(format!(
+                            "edit record with seq {record_seq} does not replay: {e}"
+                        )))
+                    }
+                }
+            }
             Record::Init { .. } => return Err(LiveError::Corrupt("a second Init".into())),
             Record::Compacted { seq: at, sessions } => {
                 if seq != 0 || self.floor != 0 {
@@ -648,6 +693,15 @@ impl LiveDoc {
         Ok(())
     }
 
+    /// Applies the raw changes collected by `replay` (and the fields they add or remove).
+    fn flush_replayed(&mut self, changes: &mut Vec<Change>) -> Result<(), LiveError> {
+        if !changes.is_empty() {
+            self.doc.apply_changes(std::mem::take(changes))?;
+            self.refresh_fields()?;
+        }
+        Ok(())
+    }
+
     /// The seq of the last applied change (0 for a new document).
     pub fn seq(&self) -> u64 {
         self.floor + self.seqs.len() as u64 - 1
@@ -693,6 +747,28 @@ impl LiveDoc {
         field: &str,
         splices: &[Splice],
     ) -> Result<Outcome, LiveError> {
+        let edit = Edit {
+            session,
+            author,
+            edit_ref,
+            base,
+            field,
+            splices,
+        };
+        self.apply_at(edit, now_seconds(), true)
+    }
+
+    /// [`LiveDoc::apply`] with the change's `time`. `live`: an edit arriving now (logged, its
+    /// splices for clients computed); otherwise one replayed from the log (neither).
+    fn apply_at(&mut self, edit: Edit<'_>, time: i64, live: bool) -> Result<Outcome, LiveError> {
+        let Edit {
+            session,
+            author,
+            edit_ref,
+            base,
+            field,
+            splices,
+        } = edit;
         self.usable()?;
         if session.is_empty() || session == GIT_SESSION {
             return Err(LiveError::BadSession(session.to_owned()));
@@ -733,9 +809,13 @@ impl LiveDoc {
                 let hash = if noop {
                     None
                 } else {
-                    self.transact(sid, None, &obj, splices)?
+                    self.transact(sid, None, &obj, splices, time)?
                 };
-                let out = if noop { Vec::new() } else { splices.to_vec() };
+                let out = if noop || !live {
+                    Vec::new()
+                } else {
+                    splices.to_vec()
+                };
                 (hash, seq, out)
             }
             Some(state) => {
@@ -757,10 +837,11 @@ impl LiveDoc {
                 } else {
                     let sid = self.session_id(session);
                     let before = match self.last_text.take() {
+                        _ if !live => String::new(),
                         Some((o, at, text)) if o == obj && at == seq => text,
                         _ => self.doc.text(&obj)?,
                     };
-                    let hash = match self.transact(sid, Some(&heads), &obj, splices) {
+                    let hash = match self.transact(sid, Some(&heads), &obj, splices, time) {
                         Err(LiveError::Automerge(automerge::AutomergeError::InvalidIndex(_)))
                             if inserts_only =>
                         {
@@ -774,10 +855,15 @@ impl LiveDoc {
                     // What changed in the current text. (Automerge's `diff_obj` between the
                     // heads before and after gives the same, but measured 3× slower than two
                     // reads of the text and a diff.)
-                    let after = self.doc.text(&obj)?;
-                    let deadline = Instant::now() + DIFF_DEADLINE;
-                    let out = sequential(diff_splices(&before, &after, deadline));
-                    self.last_text = Some((obj.clone(), seq + 1, after));
+                    let out = if live {
+                        let after = self.doc.text(&obj)?;
+                        let deadline = Instant::now() + DIFF_DEADLINE;
+                        let out = sequential(diff_splices(&before, &after, deadline));
+                        self.last_text = Some((obj.clone(), seq + 1, after));
+                        out
+                    } else {
+                        Vec::new()
+                    };
                     (hash, covers, out)
                 }
             }
@@ -785,7 +871,7 @@ impl LiveDoc {
         let sid = self.session_id(session);
         let aid = self.author_id(author);
         let new_seq = seq + 1;
-        let change = match hash {
+        match hash {
             Some(h) => {
                 match &state {
                     None => self.push_seq(Some(h), None, sid, aid),
@@ -797,20 +883,18 @@ impl LiveDoc {
                 let s = &mut self.sessions[sid as usize];
                 s.last = Some(new_seq);
                 s.covers = covers;
-                self.change_bytes(&h)?
             }
-            None => {
-                self.push_seq(None, None, sid, aid);
-                Vec::new()
-            }
-        };
+            None => self.push_seq(None, None, sid, aid),
+        }
         self.remember_ref(sid, edit_ref, new_seq);
-        if let Err(e) = self
-            .log
-            .append_change(session, author, edit_ref, new_seq, covers, &change)
-        {
-            self.failed = true;
-            return Err(e.into());
+        if live {
+            let logged = self.log.append_edit(
+                session, author, edit_ref, new_seq, base, time, field, splices,
+            );
+            if let Err(e) = logged {
+                self.failed = true;
+                return Err(e.into());
+            }
         }
         Ok(Outcome::Applied(Applied {
             seq: new_seq,
@@ -1199,6 +1283,7 @@ impl LiveDoc {
         heads: Option<&[ChangeHash]>,
         obj: &ObjId,
         splices: &[Splice],
+        time: i64,
     ) -> Result<Option<ChangeHash>, LiveError> {
         self.set_actor(sid);
         let mut tx = match heads {
@@ -1216,7 +1301,7 @@ impl LiveDoc {
                 return Err(e.into());
             }
         }
-        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(now_seconds()));
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(time));
         Ok(hash)
     }
 
@@ -1855,9 +1940,15 @@ mod tests {
             assert!(slow > 30, "round {round}: only {slow} concurrent edits");
             live.sync().unwrap();
             let (seq, all) = (live.seq(), live.fields());
+            let mut heads = live.doc.get_heads();
+            heads.sort();
             drop(live);
             let mut reopened = LiveDoc::open(&path).unwrap();
             assert_eq!((reopened.seq(), reopened.fields()), (seq, all));
+            // The edits replayed from the log made exactly the same automerge changes.
+            let mut again = reopened.doc.get_heads();
+            again.sort();
+            assert_eq!(again, heads, "round {round}");
             check_heads(&mut reopened);
         }
     }
@@ -2137,6 +2228,53 @@ mod tests {
         assert_eq!(replay(&text, &ops), live.fields());
         assert_eq!(live.fields()[0].1, "新甲強乙化數位隱私");
         check_heads(&mut live);
+    }
+
+    /// Logs written before `Edit` records existed hold every edit as raw automerge bytes.
+    #[test]
+    fn a_log_of_raw_changes_still_opens() {
+        let (dir, path, mut live) = new_doc();
+        let mut made = Vec::new();
+        for i in 0..40u64 {
+            let who = ["a", "b"][i as usize % 2];
+            let base = live.seq().saturating_sub(i % 3);
+            applied(live.apply(
+                who,
+                &format!("user-{who}"),
+                i + 1,
+                base,
+                "section.problem.text",
+                &[sp(i as usize % 5, 1, "改")],
+            ));
+            made.push((who, i + 1, base));
+        }
+        live.sync().unwrap();
+        let init = Log::open(&path).unwrap().records.remove(0);
+        let old = dir.path().join("old.log");
+        let mut log = Log::create(&old, &init).unwrap();
+        for (i, (who, edit_ref, base)) in made.iter().enumerate() {
+            let seq = i as u64 + 1;
+            let change = live.doc.get_change_by_hash(&live.entry(seq).hash).unwrap();
+            log.append(&Record::Change {
+                session: who.to_string(),
+                author: format!("user-{who}"),
+                edit_ref: *edit_ref,
+                seq,
+                base: *base,
+                change: change.raw_bytes().to_vec(),
+            })
+            .unwrap();
+        }
+        log.sync().unwrap();
+        let reopened = LiveDoc::open(&old).unwrap();
+        assert_eq!(
+            (reopened.seq(), reopened.fields()),
+            (live.seq(), live.fields())
+        );
+        let (mut a, mut b) = (reopened.doc.get_heads(), live.doc.get_heads());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -13,8 +13,13 @@
 //!
 //! - `Init` (first record, exactly once): a magic string with the format version, the commit the
 //!   document was loaded from and the automerge `save()` of the initial document;
-//! - `Change`: one applied edit — session, author, ref, seq, base and the raw automerge change
-//!   (empty for an edit that changed nothing but still got its seq);
+//! - `Edit`: one applied edit as the client sent it — session, author, ref, seq, base, the
+//!   commit time, the field and the splices. Replaying the edits in order through the same code
+//!   makes the same automerge changes (same actors, deps, ops and times), so the log needs no
+//!   automerge bytes for them;
+//! - `Change`: one applied change as raw automerge bytes — session, author, ref, seq, base (the
+//!   changes from git; logs written before `Edit` existed hold every edit this way, and empty
+//!   bytes for an edit that changed nothing);
 //! - `Checkpoint`: the live text at `seq` was committed as `commit`;
 //! - `External`: a commit that reached the branch another way was merged in; the new sync point
 //!   (commit, seq and the seqs of the changes that are its heads);
@@ -35,6 +40,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::Splice;
+
 /// Written at the start of the `Init` payload; the trailing number is the format version.
 const MAGIC: &[u8] = b"codraft-live-log 1";
 /// Header bytes before the kind byte: length and checksum.
@@ -48,10 +55,23 @@ const KIND_CHANGE: u8 = 2;
 const KIND_CHECKPOINT: u8 = 3;
 const KIND_EXTERNAL: u8 = 4;
 const KIND_COMPACTED: u8 = 5;
+const KIND_EDIT: u8 = 6;
 
 /// One record of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
+    /// An applied edit with seq `seq`, made against `base` at `time` (seconds since 1970, the
+    /// automerge change's time): `splices` of `field`, as sent.
+    Edit {
+        session: String,
+        author: String,
+        edit_ref: u64,
+        seq: u64,
+        base: u64,
+        time: i64,
+        field: String,
+        splices: Vec<Splice>,
+    },
     /// The document as created: `commit` it came from, `doc` its automerge `save()`.
     Init { commit: String, doc: Vec<u8> },
     /// An applied change with seq `seq`. `change` is the raw automerge change, or empty when the
@@ -248,6 +268,33 @@ impl Log {
         self.write_buf()
     }
 
+    /// Appends an `Edit` record from borrowed parts (the hot path: one per keystroke).
+    #[allow(clippy::too_many_arguments)]
+    pub fn append_edit(
+        &mut self,
+        session: &str,
+        author: &str,
+        edit_ref: u64,
+        seq: u64,
+        base: u64,
+        time: i64,
+        field: &str,
+        splices: &[Splice],
+    ) -> io::Result<()> {
+        self.check()?;
+        self.buf.clear();
+        encode_edit(
+            &mut self.buf,
+            session,
+            author,
+            [edit_ref, seq, base],
+            time,
+            field,
+            splices,
+        );
+        self.write_buf()
+    }
+
     fn write_buf(&mut self) -> io::Result<()> {
         if let Err(e) = self.file.write_all(&self.buf) {
             let cut = self
@@ -386,6 +433,28 @@ fn encode(record: &Record, buf: &mut Vec<u8>) {
             encode_change(buf, session, author, *edit_ref, *seq, *base, change);
             return;
         }
+        Record::Edit {
+            session,
+            author,
+            edit_ref,
+            seq,
+            base,
+            time,
+            field,
+            splices,
+        } => {
+            buf.truncate(start);
+            encode_edit(
+                buf,
+                session,
+                author,
+                [*edit_ref, *seq, *base],
+                *time,
+                field,
+                splices,
+            );
+            return;
+        }
         Record::Checkpoint { commit, seq } => {
             buf.push(KIND_CHECKPOINT);
             put_bytes(buf, commit.as_bytes());
@@ -434,6 +503,35 @@ fn encode_change(
     put_u64(buf, seq);
     put_u64(buf, base);
     put_bytes(buf, change);
+    seal(buf, start);
+}
+
+/// Appends an encoded `Edit` record to `buf`; `numbers` are ref, seq and base.
+fn encode_edit(
+    buf: &mut Vec<u8>,
+    session: &str,
+    author: &str,
+    numbers: [u64; 3],
+    time: i64,
+    field: &str,
+    splices: &[Splice],
+) {
+    let start = buf.len();
+    buf.extend_from_slice(&[0; HEADER]);
+    buf.push(KIND_EDIT);
+    put_bytes(buf, session.as_bytes());
+    put_bytes(buf, author.as_bytes());
+    for n in numbers {
+        put_u64(buf, n);
+    }
+    buf.extend_from_slice(&time.to_le_bytes());
+    put_bytes(buf, field.as_bytes());
+    put_u32(buf, u32::try_from(splices.len()).unwrap_or(u32::MAX));
+    for s in splices {
+        put_u64(buf, s.pos as u64);
+        put_u64(buf, s.delete as u64);
+        put_bytes(buf, s.insert.as_bytes());
+    }
     seal(buf, start);
 }
 
@@ -536,6 +634,39 @@ fn decode(body: &[u8]) -> Result<Record, String> {
             base: r.u64()?,
             change: r.bytes()?.to_vec(),
         },
+        KIND_EDIT => {
+            let session = r.string()?;
+            let author = r.string()?;
+            let edit_ref = r.u64()?;
+            let seq = r.u64()?;
+            let base = r.u64()?;
+            let time = r.u64()? as i64;
+            let field = r.string()?;
+            let n = r.u32()? as usize;
+            if n > r.bytes.len() / 20 {
+                return Err(format!("{n} splices do not fit in the record"));
+            }
+            let mut splices = Vec::with_capacity(n);
+            for _ in 0..n {
+                let pos = usize::try_from(r.u64()?).map_err(|_| "a position is too large")?;
+                let delete = usize::try_from(r.u64()?).map_err(|_| "a length is too large")?;
+                splices.push(Splice {
+                    pos,
+                    delete,
+                    insert: r.string()?,
+                });
+            }
+            Record::Edit {
+                session,
+                author,
+                edit_ref,
+                seq,
+                base,
+                time,
+                field,
+                splices,
+            }
+        }
         KIND_CHECKPOINT => Record::Checkpoint {
             commit: r.string()?,
             seq: r.u64()?,
@@ -633,6 +764,27 @@ mod tests {
                 commit: "cd34".into(),
                 seq: 2,
                 heads: vec![1, 2],
+            },
+            Record::Edit {
+                session: "s-乙".into(),
+                author: "u2".into(),
+                edit_ref: 9,
+                seq: 3,
+                base: 1,
+                time: 1_790_000_000,
+                field: "section.problem.text".into(),
+                splices: vec![
+                    Splice {
+                        pos: 4,
+                        delete: 0,
+                        insert: "𠀀改".into(),
+                    },
+                    Splice {
+                        pos: 0,
+                        delete: 2,
+                        insert: String::new(),
+                    },
+                ],
             },
         ]
     }
@@ -777,7 +929,7 @@ mod tests {
         bytes[last] ^= 0x10;
         fs::write(&path, &bytes).unwrap();
         let opened = Log::open(&path).unwrap();
-        assert_eq!(opened.records, sample()[..4]);
+        assert_eq!(opened.records, sample()[..sample().len() - 1]);
     }
 
     #[test]
