@@ -17,7 +17,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -97,12 +97,20 @@ struct State {
     /// `None`: there was no file.
     stamp: Option<Stamp>,
     file: AccountsFile,
+    /// When the file's stamp was last compared with `stamp`.
+    checked: Instant,
 }
+
+/// Lookups trust what was read this recently without a `stat` (a lookup that finds nothing
+/// always looks again): another process's change (the CLI adding a user or a token) is seen at
+/// once, a change to an existing user within this long.
+const FRESH: Duration = Duration::from_secs(1);
 
 /// The accounts of one data directory. Cheap to clone, `Send + Sync`.
 ///
-/// Lookups (`user`, `users`, `working_group`, `user_for_token`) take a lock, a `stat` and, when
-/// the file changed, a read: fast enough to call from async code. [`Accounts::verify_password`]
+/// Lookups take a lock, a `stat` and, when the file changed, a read: fast enough to call from
+/// async code. The per-request ones (`user`, `user_for_token`) `stat` at most once a second,
+/// and again when they find nothing. [`Accounts::verify_password`]
 /// runs argon2 and the write methods hash and fsync: those block (tens of milliseconds or
 /// more), so on an async runtime call them through `tokio::task::spawn_blocking`.
 #[derive(Clone)]
@@ -288,7 +296,11 @@ impl Accounts {
         Ok(Accounts {
             inner: Arc::new(Inner {
                 path,
-                state: Mutex::new(State { stamp, file }),
+                state: Mutex::new(State {
+                    stamp,
+                    file,
+                    checked: Instant::now(),
+                }),
             }),
         })
     }
@@ -301,18 +313,37 @@ impl Accounts {
     /// The state, re-read first if the file changed. A file that cannot be read now keeps the
     /// last good state (and is logged): lookups go on working.
     fn state(&self) -> MutexGuard<'_, State> {
+        self.state_within(Duration::ZERO)
+    }
+
+    /// The state, re-read first if the file changed, unless it was checked within `fresh`.
+    fn state_within(&self, fresh: Duration) -> MutexGuard<'_, State> {
         let mut state = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(e) = self.refresh(&mut state) {
-            tracing::warn!("keeping the accounts read before: {e}");
+        if fresh.is_zero() || state.checked.elapsed() >= fresh {
+            if let Err(e) = self.refresh(&mut state) {
+                tracing::warn!("keeping the accounts read before: {e}");
+            }
         }
         state
     }
 
+    /// Looks `find` up in a state checked within [`FRESH`]; when it finds nothing, checks the
+    /// file again and looks once more.
+    fn lookup<T>(&self, find: impl Fn(&AccountsFile) -> Option<T>) -> Option<T> {
+        if let Some(found) = find(&self.state_within(FRESH).file) {
+            return Some(found);
+        }
+        find(&self.state().file)
+    }
+
     fn refresh(&self, state: &mut State) -> Result<(), AuthError> {
+        let checked = Instant::now();
         if current_stamp(&self.inner.path)? != state.stamp {
             let (stamp, file) = read_file(&self.inner.path)?;
-            *state = State { stamp, file };
+            state.stamp = stamp;
+            state.file = file;
         }
+        state.checked = checked;
         Ok(())
     }
 
@@ -338,6 +369,7 @@ impl Accounts {
         *state = State {
             stamp: current_stamp(path)?,
             file,
+            checked: Instant::now(),
         };
         Ok(out)
     }
@@ -415,9 +447,10 @@ impl Accounts {
     }
 
     pub fn user(&self, id: &str) -> Option<User> {
-        let state = self.state();
-        let record = state.file.users.iter().find(|r| r.user.id == id)?;
-        Some(record.user.clone())
+        self.lookup(|file| {
+            let record = file.users.iter().find(|r| r.user.id == id)?;
+            Some(record.user.clone())
+        })
     }
 
     /// Every user, by id.
@@ -465,13 +498,13 @@ impl Accounts {
     /// hashes reveals nothing useful about the stored tokens.
     pub fn user_for_token(&self, token: &str) -> Option<User> {
         let hash = secret::sha256_hex(token);
-        let state = self.state();
-        let record = state
-            .file
-            .users
-            .iter()
-            .find(|r| r.tokens.iter().any(|t| t.sha256 == hash))?;
-        Some(record.user.clone())
+        self.lookup(|file| {
+            let record = file
+                .users
+                .iter()
+                .find(|r| r.tokens.iter().any(|t| t.sha256 == hash))?;
+            Some(record.user.clone())
+        })
     }
 }
 
@@ -600,6 +633,20 @@ mod tests {
         let text = fs::read_to_string(accounts.path()).unwrap();
         assert!(!text.contains(&first) && !text.contains(&second) && !text.contains("sesame"));
         assert!(text.contains(&secret::sha256_hex(&first)) && text.contains("$argon2id$"));
+    }
+
+    #[test]
+    fn a_change_to_a_known_user_is_seen_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::open(dir.path()).unwrap();
+        let (_, token) = accounts.add_user(new_user("wang", None)).unwrap();
+        assert_eq!(accounts.user_for_token(&token).unwrap().name, "王小明");
+        // Another process edits the file.
+        let text = fs::read_to_string(accounts.path()).unwrap();
+        fs::write(accounts.path(), text.replace("王小明", "王大明")).unwrap();
+        std::thread::sleep(FRESH + Duration::from_millis(100));
+        assert_eq!(accounts.user("wang").unwrap().name, "王大明");
+        assert_eq!(accounts.user_for_token(&token).unwrap().name, "王大明");
     }
 
     #[test]
