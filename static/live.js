@@ -169,7 +169,7 @@
   let pending = [];
   const unacked = new Map(); // ref -> when made, for edits not yet durable (the ack may follow the op)
   let seq = 0, nextRef = 1, ws = null, connected = false, synced = false, everSynced = false, me = null;
-  let backoff = 500, stopped = false, rebase = false, saveRef = 0, errorText = '', syncing = null;
+  let backoff = 500, stopped = false, saveRef = 0, errorText = '', syncing = null;
   let composing = null, statusTimer = 0; const inbox = []; // messages held back (see handle)
   const peers = new Map(); // client -> presence message
   const CHUNK = 8000; // code points per edit, so a frame stays far below 64 KiB
@@ -362,7 +362,9 @@
 
   // After a reconnect: edits acked before the drop are in the snapshot; every other pending edit
   // is sent again (with the base it was made against) and the page waits for each answer, so it
-  // knows which ones the snapshot already holds. Only then does it move to the snapshot.
+  // knows which ones the snapshot already holds. Only then does it move to the snapshot. An edit
+  // the server can no longer merge at its base (`stale_base`: the document was compacted
+  // meanwhile) is carried past the difference to the snapshot and sent again against it.
   function onSnapshot(m) {
     me = m.you;
     peers.clear();
@@ -371,15 +373,9 @@
     for (const e of pending.slice()) if (e.ackSeq !== undefined) fold(e);
     // Seen back as ops but never acked: the snapshot is the server's word on them.
     for (const r of unacked.keys()) if (!pending.some((e) => e.ref === r)) unacked.delete(r);
-    if (rebase) { // the server no longer knows our bases: the edits go again against this snapshot
-      rebase = false;
-      resync(m);
-      for (const e of pending) { e.base = seq; e.orig = e.splices; sendEdit(e, true); }
-    } else {
-      syncing = { snap: m, waiting: new Set(pending.map((e) => e.ref)) };
-      for (const e of pending) sendEdit(e, true);
-      answered(null);
-    }
+    syncing = { snap: m, waiting: new Set(pending.map((e) => e.ref)) };
+    for (const e of pending) sendEdit(e, true);
+    answered(null);
     if (m.checkpoint && m.checkpoint.commit) showVersion(m.checkpoint.commit);
     renderPeers(); setStatus(); sendCursor();
   }
@@ -390,6 +386,13 @@
     const m = syncing.snap;
     syncing = null;
     resync(m);
+    for (const e of pending) {
+      if (!e.stale) continue;
+      delete e.stale;
+      e.base = seq; e.orig = e.splices;
+      unacked.set(e.ref, Date.now());
+      sendEdit(e, true);
+    }
     drain();
   }
 
@@ -449,7 +452,13 @@
 
   function onError(m) {
     errorText = m.message || m.code;
-    if (m.code === 'stale_base') { rebase = true; if (ws) ws.close(); }
+    const stale = m.code === 'stale_base' && pending.find((e) => e.ref === m.ref);
+    if (stale && syncing) { // not applied: goes again against the snapshot (see onSnapshot)
+      stale.stale = true;
+      unacked.delete(m.ref);
+      errorText = '';
+      answered(m.ref);
+    } else if (m.code === 'stale_base') { if (ws) lost(ws); } // reconnect and catch up
     else if (m.ref === saveRef) { saveRef = 0; versionEl.hidden = true; }
     else if (m.ref !== undefined) { // the edit changed nothing: stop showing it
       unacked.delete(m.ref);
@@ -474,22 +483,33 @@
       try { m = JSON.parse(ev.data); } catch { return; }
       handle(m);
     };
-    sock.onclose = () => {
-      if (ws !== sock) return;
-      connected = synced = false;
-      syncing = null;
-      inbox.length = 0; // the next snapshot replaces whatever was held back
-      for (const f of fields.values()) if (f.el.value !== f.shown && !composing) capture(f);
-      peers.clear(); renderPeers();
-      saveRef = 0;
-      setStatus();
-      if (stopped) return;
-      setTimeout(connect, backoff * (0.8 + Math.random() * 0.4));
-      backoff = Math.min(backoff * 2, 5000);
-    };
+    sock.onclose = () => lost(sock);
+  }
+  /** The connection `sock` is over (closed, or given up on): keep editing, reconnect soon. */
+  function lost(sock) {
+    if (ws !== sock) return;
+    ws = null;
+    try { sock.close(); } catch { /* already closed */ }
+    connected = synced = false;
+    syncing = null;
+    inbox.length = 0; // the next snapshot replaces whatever was held back
+    for (const f of fields.values()) if (f.el.value !== f.shown && !composing) capture(f);
+    peers.clear(); renderPeers();
+    saveRef = 0;
+    setStatus();
+    if (stopped) return;
+    setTimeout(connect, backoff * (0.8 + Math.random() * 0.4));
+    backoff = Math.min(backoff * 2, 5000);
   }
   window.addEventListener('online', setStatus);
-  window.addEventListener('offline', setStatus);
+  // Offline: drop the socket now (edits stay pending) rather than wait for TCP to notice.
+  window.addEventListener('offline', () => { if (ws) lost(ws); setStatus(); });
+  // A connection that died silently (no close, no reset) shows itself as an edit that gets
+  // no answer: after 15 s, reconnect; the edits are sent again and none is applied twice.
+  setInterval(() => {
+    const now = Date.now();
+    if (connected && synced && Array.from(unacked.values()).some((t) => now - t > 15000)) lost(ws);
+  }, 5000);
   // Leaving with edits the server has not confirmed as durable loses them: ask first.
   window.addEventListener('beforeunload', (ev) => { if (unacked.size) ev.preventDefault(); });
   $('live-reload').addEventListener('click', (ev) => { ev.preventDefault(); location.reload(); });

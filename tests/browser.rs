@@ -16,6 +16,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use codraft::auth::{Accounts, NewUser, Role, Sector};
+use codraft::workflow::live::Limits;
 use codraft::workflow::setup;
 
 const C04: &str = "c04-information-access";
@@ -484,6 +485,66 @@ async fn a_browser_cut_off_before_its_acks_arrive_doubles_nothing() {
     live.close().await;
 }
 
+/// The live document is compacted (its history dropped) while B hears nothing back — here after
+/// every edit, as when a document passes its memory limit. B's first key reaches the server and
+/// is applied, then the document is compacted, so B's next keys (made on the version before)
+/// are refused and B never hears of either. On reconnect B learns which edit the server had,
+/// carries the others (and those typed offline) over to the new text and sends them again.
+/// Nothing is lost or doubled.
+#[tokio::test]
+async fn a_browser_offline_across_a_compaction_loses_no_character() {
+    const ANCHOR: &str = "常有從寬限制公開";
+    const B_SENT: &str = " 已送出Sent丁"; // sent while B hears nothing back
+    const B_MID: &str = "離線Offline乙"; // B, offline, in the middle
+    const A_TEXT: &str = "線上Online甲"; // A, online, at the end
+    let limits = Limits {
+        memory: 1, // compact after every batch of edits
+        ..Limits::default()
+    };
+    let live = LiveDuo::start_with(limits).await;
+    let (a, b, cable, css) = (&live.a, &live.b, &live.cable, &live.css);
+    let t0 = live.t0.clone();
+
+    cable.hold_replies();
+    type_at_end(b, css, B_SENT).await.unwrap();
+    // Only the first key was applied; the rest were made on the version before the compaction.
+    let first = format!("{t0} ");
+    wait_live(a, |s| s["fields"][LIVE_FIELD] == first.as_str()).await;
+    cable.pull();
+    wait_live(b, |s| s["connected"] == false).await;
+    let (ra, rb) = tokio::join!(
+        type_at_end(a, css, A_TEXT),
+        type_after(b, css, ANCHOR, B_MID)
+    );
+    ra.unwrap();
+    rb.unwrap();
+    wait_live(a, |s| s["pending"] == 0).await;
+
+    cable.plug();
+    let text = live.caught_up().await;
+    let at = t0.find(ANCHOR).unwrap() + ANCHOR.len();
+    // B's refused keys come back after A's text: both were typed at the end, and B carries
+    // its edits past what others did (on a tie, others' text goes first).
+    let rest = B_SENT.strip_prefix(' ').unwrap();
+    let expected = format!("{}{B_MID}{} {A_TEXT}{rest}", &t0[..at], &t0[at..]);
+    assert_eq!(text, expected, "lost or doubled characters");
+    wait_status(b, "live").await;
+
+    // Each batch was checkpointed before its compaction; both people are credited.
+    let repo = setup::repo_path(live.dir.path());
+    let log = common::git(&repo, &["log", "--format=%B", &live.branch]);
+    assert!(
+        log.matches("Live edits").count() >= A_TEXT.chars().count(),
+        "{log}"
+    );
+    for who in ["gov", "ngo"] {
+        assert!(log.contains(&format!("Co-authored-by: {who} <{who}@example.org>")));
+    }
+    let saved = common::git(&repo, &["show", &format!("{}:{C04_PATH}", live.branch)]);
+    assert!(saved.contains(&text), "the branch holds the live text");
+    live.close().await;
+}
+
 /// Two drafters in two browsers on the same section of a new proposal, both live and caught up:
 /// A (gov, government) straight to the server, B (ngo, civil society) through a `Cable`.
 struct LiveDuo {
@@ -500,9 +561,13 @@ struct LiveDuo {
 
 impl LiveDuo {
     async fn start() -> LiveDuo {
+        LiveDuo::start_with(Limits::default()).await
+    }
+
+    async fn start_with(limits: Limits) -> LiveDuo {
         let dir = common::demo_dir();
         let token = live_drafters(&dir);
-        let base = common::start_server(dir.path()).await;
+        let base = common::start_server_with(dir.path(), limits).await;
         let branch = live_proposal(&base, &token).await;
         let cable = Cable::to(&base).await;
         let (d1, a) = browser().await;

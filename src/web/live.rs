@@ -3,6 +3,8 @@
 //! check, or a bearer token; drafting rights on the document); everything else is the hub's
 //! ([`crate::workflow::live`]).
 
+use std::time::Duration;
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -160,12 +162,30 @@ pub async fn socket(
         .on_upgrade(move |socket| talk(socket, connection)))
 }
 
+/// How often the server pings a quiet client; browsers answer pings by themselves.
+const PING: Duration = Duration::from_secs(20);
+/// A client silent this long (not even a pong) is gone: its connection is dropped, so it
+/// leaves the presence list instead of showing up forever after a silent network loss.
+const SILENT: Duration = Duration::from_secs(65);
+
 /// Relays between the socket and the live document until either side ends.
 async fn talk(mut socket: WebSocket, mut connection: Connection) {
     let reply = |m: &ToClient| Message::Text(serde_json::to_string(m).unwrap_or_default().into());
+    let mut ping = tokio::time::interval(PING);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if heard.elapsed() >= SILENT {
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
             incoming = socket.recv() => {
+                heard = tokio::time::Instant::now();
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(_))) => {

@@ -218,6 +218,16 @@ async fn live_js() -> impl axum::response::IntoResponse {
 /// The whole application for the data directory `data` (its `plan.git` and, beside it, the
 /// accounts file).
 pub fn app(data: &std::path::Path) -> anyhow_like::Result<Router> {
+    app_with(data, crate::workflow::live::Limits::default())
+}
+
+/// [`app`] whose live documents checkpoint, unload and compact by other [`Limits`] (tests).
+///
+/// [`Limits`]: crate::workflow::live::Limits
+pub fn app_with(
+    data: &std::path::Path,
+    live_limits: crate::workflow::live::Limits,
+) -> anyhow_like::Result<Router> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
     let accounts = Accounts::open(data)?;
@@ -225,7 +235,7 @@ pub fn app(data: &std::path::Path) -> anyhow_like::Result<Router> {
         plan: PlanReader::new(store.clone()),
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
-        live: LiveHub::new(store, accounts.clone(), data.join("live")),
+        live: LiveHub::with_limits(store, accounts.clone(), data.join("live"), live_limits),
         accounts,
         sessions: Arc::new(Sessions::new()),
         limiter: Arc::new(LoginLimiter::default()),

@@ -16,7 +16,12 @@ pub fn demo_dir() -> tempfile::TempDir {
 
 /// Starts the server for `data_dir` on an ephemeral loopback port; returns its base URL.
 pub async fn start_server(data_dir: &Path) -> String {
-    let app = codraft::web::app(data_dir).unwrap();
+    start_server_with(data_dir, codraft::workflow::live::Limits::default()).await
+}
+
+/// [`start_server`] with other limits for live documents.
+pub async fn start_server_with(data_dir: &Path, limits: codraft::workflow::live::Limits) -> String {
+    let app = codraft::web::app_with(data_dir, limits).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
