@@ -118,7 +118,9 @@ mod tests {
 
     #[test]
     fn equal_files_have_no_hunks_and_chinese_lines_stay_whole() {
-        assert!(diff_lines("同一行\n", "同一行\n", 3, far()).hunks.is_empty());
+        assert!(diff_lines("同一行\n", "同一行\n", 3, far())
+            .hunks
+            .is_empty());
         let d = diff_lines("", "召集人 周明哲\r\n", 3, far());
         assert_eq!(d.hunks[0].lines[0].text, "召集人 周明哲");
         assert_eq!(d.hunks[0].lines[0].new_line, Some(1));

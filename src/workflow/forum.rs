@@ -38,8 +38,11 @@ pub fn by_sector(forum: &Forum) -> Vec<SectorMembers<'_>> {
     Forum::SECTORS
         .iter()
         .map(|&sector| {
-            let mut members: Vec<&Member> =
-                forum.members.iter().filter(|m| m.sector == sector).collect();
+            let mut members: Vec<&Member> = forum
+                .members
+                .iter()
+                .filter(|m| m.sector == sector)
+                .collect();
             members.sort_by_key(|m| {
                 Forum::ROLES
                     .iter()

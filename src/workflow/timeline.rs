@@ -92,6 +92,8 @@ pub struct TimelineMilestone {
 pub struct TimelineMonth {
     /// `YYYY-MM`.
     pub month: String,
+    /// The month is before the plan's period or after it.
+    pub outside_period: bool,
     pub rounds: Vec<TimelineRound>,
     /// The milestones due (ending) this month.
     pub milestones_due: Vec<TimelineMilestone>,
@@ -137,7 +139,12 @@ pub fn build(snapshot: &PlanSnapshot, rounds: Vec<TimelineRound>, language: &str
     }
     // Stable: milestones of one commitment keep their order within a month.
     milestones.sort_by(|a, b| {
-        (&a.end, &a.start, a.number, &a.commitment).cmp(&(&b.end, &b.start, b.number, &b.commitment))
+        (&a.end, &a.start, a.number, &a.commitment).cmp(&(
+            &b.end,
+            &b.start,
+            b.number,
+            &b.commitment,
+        ))
     });
     Timeline {
         period,
@@ -153,26 +160,27 @@ impl Timeline {
         for r in &self.rounds {
             if let Some(m) = r.date.as_deref().and_then(|d| d.get(..7)) {
                 out.entry(m.to_string())
-                    .or_insert_with(|| empty_month(m))
+                    .or_insert_with(|| self.empty_month(m))
                     .rounds
                     .push(r.clone());
             }
         }
         for ms in &self.milestones {
             out.entry(ms.end.clone())
-                .or_insert_with(|| empty_month(&ms.end))
+                .or_insert_with(|| self.empty_month(&ms.end))
                 .milestones_due
                 .push(ms.clone());
         }
         out.into_values().collect()
     }
-}
 
-fn empty_month(month: &str) -> TimelineMonth {
-    TimelineMonth {
-        month: month.to_string(),
-        rounds: Vec::new(),
-        milestones_due: Vec::new(),
+    fn empty_month(&self, month: &str) -> TimelineMonth {
+        TimelineMonth {
+            month: month.to_string(),
+            outside_period: month < self.period.start.as_str() || month > self.period.end.as_str(),
+            rounds: Vec::new(),
+            milestones_due: Vec::new(),
+        }
     }
 }
 
