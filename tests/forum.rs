@@ -713,3 +713,40 @@ async fn the_timeline_lists_the_period_the_rounds_by_date_and_every_milestone() 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("Bad request"));
 }
+
+#[test]
+fn store_lists_round_tags_annotated_and_lightweight_and_skips_the_rest() {
+    let dir = common::demo_dir();
+    let repo = setup::repo_path(dir.path());
+    let import = commit_with(&repo, "匯入各機關提出之承諾事項初稿");
+    tag(
+        &repo,
+        "rounds/msf-1",
+        &import,
+        "第一次論壇會議\n\n共識通過。",
+        "2020-12-20T17:00:00+08:00",
+    );
+    common::git(&repo, &["tag", "rounds/light", "main"]);
+    common::git(&repo, &["tag", "other", "main"]);
+    // A tag on a file, not a commit: not a round.
+    let blob = common::git(&repo, &["rev-parse", "main:plan.toml"]);
+    common::git(&repo, &["tag", "rounds/a-blob", blob.trim()]);
+
+    let git = git2::Repository::open_bare(&repo).unwrap();
+    let tags = codraft::store::git::tags(&git, "rounds/").unwrap();
+    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["rounds/light", "rounds/msf-1"]);
+    let light = &tags[0];
+    assert!(light.tagger.is_none() && light.message.is_empty());
+    assert_eq!(
+        light.commit.to_string(),
+        common::git(&repo, &["rev-parse", "main"]).trim()
+    );
+    let msf1 = &tags[1];
+    assert_eq!(msf1.commit.to_string(), import);
+    let tagger = msf1.tagger.as_ref().unwrap();
+    assert_eq!(tagger.name, "秘書處");
+    assert_eq!(tagger.offset_minutes, 480);
+    assert_eq!(tagger.seconds, 1_608_454_800, "2020-12-20T09:00:00Z");
+    assert_eq!(msf1.message, "第一次論壇會議\n\n共識通過。\n");
+}
