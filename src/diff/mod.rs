@@ -3,11 +3,13 @@
 //! the granularity its language reads in (Chinese by grapheme, English by word).
 //!
 //! Owns `text` (two strings → equal / insert / delete segments, exact both ways, under a
-//! deadline) and `document` (two `Commitment`s → [`DocumentDiff`]). It sits above `doc` and
+//! deadline), `document` (two `Commitment`s → [`DocumentDiff`]) and `lines` (plain files,
+//! line by line, as `git diff` shows them). It sits above `doc` and
 //! below `workflow`: it knows no git, HTTP or UI strings — field changes are stable keys and
 //! values that the web layer words in the reader's language.
 
 mod document;
+pub mod lines;
 mod text;
 
 pub use document::{diff_commitments, Change, DocumentDiff, FieldChange, SectionDiff, Status};

@@ -413,3 +413,70 @@ pub fn branches(repo: &Repository, prefix: &str) -> Result<Vec<(String, Oid)>, S
     }
     Ok(out)
 }
+
+/// A tag as round pages show it (see [`tags`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    /// The tag's name without `refs/tags/`, e.g. `rounds/2021-04`.
+    pub name: String,
+    /// The commit the tag points at (annotated tags peeled).
+    pub commit: Oid,
+    /// Who made the tag and when; `None` for a lightweight tag.
+    pub tagger: Option<Signature>,
+    /// The tag's message (empty for a lightweight tag).
+    pub message: String,
+    /// When the tagged commit was committed (seconds since the epoch): the date a lightweight
+    /// tag is ordered by.
+    pub commit_time: i64,
+}
+
+/// The tags whose names start with `prefix` (e.g. `rounds/`), annotated or lightweight, in
+/// name order. Tags that point at something other than a commit are left out.
+pub fn tags(repo: &Repository, prefix: &str) -> Result<Vec<TagInfo>, StoreError> {
+    let mut out = Vec::new();
+    for r in repo.references_glob(&format!("refs/tags/{prefix}*"))? {
+        let r = r?;
+        let Some(name) = r.name().ok().and_then(|n| n.strip_prefix("refs/tags/")) else {
+            continue;
+        };
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        let Ok(commit) = r.peel_to_commit() else {
+            continue;
+        };
+        let (tagger, message) = match r.target().map(|oid| repo.find_tag(oid)) {
+            Some(Ok(tag)) => (
+                tag.tagger().map(|s| Signature {
+                    name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+                    email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+                    seconds: s.when().seconds(),
+                    offset_minutes: s.when().offset_minutes(),
+                }),
+                String::from_utf8_lossy(tag.message_bytes().unwrap_or_default()).into_owned(),
+            ),
+            _ => (None, String::new()),
+        };
+        out.push(TagInfo {
+            name: name.to_string(),
+            commit: commit.id(),
+            tagger,
+            message,
+            commit_time: commit.time().seconds(),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The id of the object at `path` in a commit's tree (a blob for a file, a tree for a
+/// folder), or `None` when nothing is there: two commits hold the same version of a path
+/// exactly when these ids are equal.
+pub fn path_id(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Oid>, StoreError> {
+    entry_id(&repo.find_commit(commit)?, path)
+}
+
+/// One commit as history pages show it.
+pub fn commit_info(repo: &Repository, commit: Oid) -> Result<CommitInfo, StoreError> {
+    Ok(CommitInfo::of(&repo.find_commit(commit)?))
+}

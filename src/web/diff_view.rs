@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::diff::{Change, DocumentDiff, FieldChange, Segment, Status};
-use crate::workflow::compare::PlanDiff;
+use crate::workflow::compare::{CommitmentDiff, PlanDiff};
 
 use super::i18n::Lang;
 
@@ -73,29 +73,34 @@ pub fn plan(diff: &PlanDiff, lang: Lang) -> PlanDiffView {
         commitments: diff
             .commitments
             .iter()
-            .map(|c| CommitmentDiffView {
-                id: c.id.clone(),
-                number: c.number,
-                title: c.title.clone(),
-                documents: c
-                    .documents
-                    .iter()
-                    .map(|d| match &d.diff {
-                        Some(diff) => document(&d.lang, diff, lang),
-                        None => DocumentDiffView {
-                            lang: d.lang.clone(),
-                            status: "invalid",
-                            invalid: true,
-                            fields: Vec::new(),
-                            sections: Vec::new(),
-                            unchanged_sections: 0,
-                        },
-                    })
-                    .collect(),
-            })
+            .map(|c| commitment(c, lang))
             .collect(),
         other_files: diff.other_files.clone(),
         timed_out: diff.timed_out,
+    }
+}
+
+/// One commitment's changes.
+pub fn commitment(c: &CommitmentDiff, lang: Lang) -> CommitmentDiffView {
+    CommitmentDiffView {
+        id: c.id.clone(),
+        number: c.number,
+        title: c.title.clone(),
+        documents: c
+            .documents
+            .iter()
+            .map(|d| match &d.diff {
+                Some(diff) => document(&d.lang, diff, lang),
+                None => DocumentDiffView {
+                    lang: d.lang.clone(),
+                    status: "invalid",
+                    invalid: true,
+                    fields: Vec::new(),
+                    sections: Vec::new(),
+                    unchanged_sections: 0,
+                },
+            })
+            .collect(),
     }
 }
 

@@ -6,13 +6,16 @@
 mod api;
 mod diff_view;
 mod error;
+mod forum;
 pub mod i18n;
 mod live;
 pub mod markdown;
 mod pages;
 mod proposals;
 mod proposals_api;
+mod round_changes;
 pub mod session;
+mod timeline;
 mod views;
 
 use std::net::SocketAddr;
@@ -62,6 +65,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("compare.html", include_str!("../../templates/compare.html")),
     ("editor.html", include_str!("../../templates/editor.html")),
+    ("forum.html", include_str!("../../templates/forum.html")),
+    (
+        "forum_change.html",
+        include_str!("../../templates/forum_change.html"),
+    ),
+    (
+        "timeline.html",
+        include_str!("../../templates/timeline.html"),
+    ),
+    (
+        "rounds_compare.html",
+        include_str!("../../templates/rounds_compare.html"),
+    ),
 ];
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
@@ -182,6 +198,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/proposals/{n}/close", post(proposals_api::close))
         .route("/api/compare", get(proposals_api::compare_refs))
         .route("/api/me", get(proposals_api::me))
+        .route("/forum", get(forum::page))
+        .route("/forum/changes/{commit}", get(forum::change_page))
+        .route("/api/forum", get(forum::api))
+        .route("/api/forum/changes/{commit}", get(forum::change_api))
+        .route("/timeline", get(timeline::page))
+        .route("/api/timeline", get(timeline::api))
+        .route(
+            "/api/commitments/{id}/rounds",
+            get(round_changes::commitment_api),
+        )
+        .route("/rounds/compare", get(round_changes::compare_page))
+        .route("/api/rounds/compare", get(round_changes::compare_api))
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

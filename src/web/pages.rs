@@ -232,6 +232,11 @@ pub async fn commitment(
             ctx.insert("c", &view);
         }
     }
+    if let Some(rounds) =
+        super::round_changes::commitment_section(&state, &snapshot, &id, c.lang).await
+    {
+        ctx.insert("rounds", &rounds);
+    }
     c.render(&state, "commitment.html", ctx)
 }
 

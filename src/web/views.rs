@@ -231,7 +231,7 @@ pub fn commits(snapshot: &PlanSnapshot, commits: Vec<CommitInfo>) -> Vec<CommitV
         .collect()
 }
 
-fn format_time(seconds: i64, offset_minutes: i32) -> (String, String) {
+pub(super) fn format_time(seconds: i64, offset_minutes: i32) -> (String, String) {
     let Ok(ts) = jiff::Timestamp::from_second(seconds) else {
         return (seconds.to_string(), seconds.to_string());
     };

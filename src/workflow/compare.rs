@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::diff::{self, DocumentDiff};
 use crate::store::{git, Oid};
 
-use super::plan::{PlanReader, COMMITMENTS_DIR};
+use super::plan::{PlanReader, PlanSnapshot, COMMITMENTS_DIR};
 use super::WorkflowError;
 
 /// How long one comparison may spend diffing before it settles for coarser diffs.
@@ -71,49 +71,13 @@ pub async fn compare(reader: &PlanReader, from: Oid, to: Oid) -> Result<PlanDiff
     let mut commitments = Vec::new();
     let mut timed_out = false;
     for id in ids {
-        let (o, n) = (old.commitment(&id), new.commitment(&id));
-        let mut langs: Vec<String> = o
-            .iter()
-            .chain(n.iter())
-            .flat_map(|e| e.versions.keys().cloned())
-            .collect();
-        langs.sort_by_key(|l| (*l != master, l.clone()));
-        langs.dedup();
-        let mut documents = Vec::new();
-        for lang in langs {
-            let before = o.and_then(|e| e.versions.get(&lang));
-            let after = n.and_then(|e| e.versions.get(&lang));
-            let invalid = matches!(before, Some(Err(_))) || matches!(after, Some(Err(_)));
-            let diff = if invalid {
-                None
-            } else {
-                let before = before.and_then(|v| v.as_ref().ok()).map(|c| c.as_ref());
-                let after = after.and_then(|v| v.as_ref().ok()).map(|c| c.as_ref());
-                let d = diff::diff_commitments(before, after, &lang, deadline);
-                if d.status == diff::Status::Unchanged {
-                    continue;
-                }
-                timed_out |= d.timed_out;
-                Some(d)
-            };
-            documents.push(LanguageDiff {
-                lang,
-                diff,
-                invalid,
-            });
+        if let Some(c) = commitment_diff(&old, &new, &id, &master, deadline) {
+            timed_out |= c
+                .documents
+                .iter()
+                .any(|d| d.diff.as_ref().is_some_and(|d| d.timed_out));
+            commitments.push(c);
         }
-        if documents.is_empty() {
-            continue;
-        }
-        let master_doc = n
-            .and_then(|e| e.master(&master))
-            .or_else(|| o.and_then(|e| e.master(&master)));
-        commitments.push(CommitmentDiff {
-            number: master_doc.map(|c| c.front.number),
-            title: master_doc.map_or_else(|| id.clone(), |c| c.front.title.clone()),
-            id,
-            documents,
-        });
     }
     commitments.sort_by_key(|c| (c.number.unwrap_or(u32::MAX), c.id.clone()));
     Ok(PlanDiff {
@@ -123,4 +87,76 @@ pub async fn compare(reader: &PlanReader, from: Oid, to: Oid) -> Result<PlanDiff
         other_files,
         timed_out,
     })
+}
+
+/// One commitment's changes between two snapshots, per language (master first); `None` when
+/// none of its documents changed.
+fn commitment_diff(
+    old: &PlanSnapshot,
+    new: &PlanSnapshot,
+    id: &str,
+    master: &str,
+    deadline: Instant,
+) -> Option<CommitmentDiff> {
+    let (o, n) = (old.commitment(id), new.commitment(id));
+    let mut langs: Vec<String> = o
+        .iter()
+        .chain(n.iter())
+        .flat_map(|e| e.versions.keys().cloned())
+        .collect();
+    langs.sort_by_key(|l| (l != master, l.clone()));
+    langs.dedup();
+    let mut documents = Vec::new();
+    for lang in langs {
+        let before = o.and_then(|e| e.versions.get(&lang));
+        let after = n.and_then(|e| e.versions.get(&lang));
+        let invalid = matches!(before, Some(Err(_))) || matches!(after, Some(Err(_)));
+        let diff = if invalid {
+            None
+        } else {
+            let before = before.and_then(|v| v.as_ref().ok()).map(|c| c.as_ref());
+            let after = after.and_then(|v| v.as_ref().ok()).map(|c| c.as_ref());
+            let d = diff::diff_commitments(before, after, &lang, deadline);
+            if d.status == diff::Status::Unchanged {
+                continue;
+            }
+            Some(d)
+        };
+        documents.push(LanguageDiff {
+            lang,
+            diff,
+            invalid,
+        });
+    }
+    if documents.is_empty() {
+        return None;
+    }
+    let master_doc = n
+        .and_then(|e| e.master(master))
+        .or_else(|| o.and_then(|e| e.master(master)));
+    Some(CommitmentDiff {
+        number: master_doc.map(|c| c.front.number),
+        title: master_doc.map_or_else(|| id.to_string(), |c| c.front.title.clone()),
+        id: id.to_string(),
+        documents,
+    })
+}
+
+/// One commitment's changes between the plan at `from` and at `to` (`None`: unchanged).
+pub async fn compare_commitment(
+    reader: &PlanReader,
+    from: Oid,
+    to: Oid,
+    id: &str,
+) -> Result<Option<CommitmentDiff>, WorkflowError> {
+    let old = reader.at(&from.to_string()).await?;
+    let new = reader.at(&to.to_string()).await?;
+    let master = new.master_language().to_string();
+    Ok(commitment_diff(
+        &old,
+        &new,
+        id,
+        &master,
+        Instant::now() + DIFF_TIMEOUT,
+    ))
 }

@@ -5,11 +5,14 @@
 
 pub mod approval;
 pub mod compare;
+pub mod forum;
 pub mod live;
 pub mod plan;
 pub mod proposal;
 pub mod records;
+pub mod round_tags;
 pub mod setup;
+pub mod timeline;
 
 pub use plan::{CommitmentEntry, Files, PlanReader, PlanSnapshot};
 
