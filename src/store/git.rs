@@ -413,3 +413,89 @@ pub fn branches(repo: &Repository, prefix: &str) -> Result<Vec<(String, Oid)>, S
     }
     Ok(out)
 }
+
+/// Creates the annotated tag `name` (e.g. `rounds/2021-04`) on commit `target`, with
+/// `tagger` and `message`. Refused with [`StoreError::TagExists`] when a tag of that name
+/// exists: tags are never moved or replaced (nor deleted: there is no function for it).
+pub fn create_tag(
+    repo: &Repository,
+    name: &str,
+    target: Oid,
+    tagger: &Signature,
+    message: &str,
+) -> Result<Oid, StoreError> {
+    let refname = format!("refs/tags/{name}");
+    if !git2::Reference::is_valid_name(&refname) {
+        return Err(StoreError::UnknownRef(name.to_string()));
+    }
+    if tag(repo, name)?.is_some() {
+        return Err(StoreError::TagExists(name.to_string()));
+    }
+    let object = repo.find_object(target, Some(ObjectType::Commit))?;
+    // force = false: libgit2 refuses (Exists) if the tag appeared since our look.
+    match repo.tag(name, &object, &tagger.to_git()?, message, false) {
+        Ok(oid) => Ok(oid),
+        Err(e) if e.code() == ErrorCode::Exists => Err(StoreError::TagExists(name.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A tag as [`tag`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    /// `rounds/2021-04` (without `refs/tags/`).
+    pub name: String,
+    /// The commit the tag points at (peeled).
+    pub target: Oid,
+    /// `None` for a lightweight tag.
+    pub annotation: Option<TagAnnotation>,
+}
+
+/// The tag object of an annotated tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagAnnotation {
+    pub tagger: Option<Signature>,
+    pub message: String,
+}
+
+/// The tag `name`, if it exists.
+pub fn tag(repo: &Repository, name: &str) -> Result<Option<TagInfo>, StoreError> {
+    let reference = match repo.find_reference(&format!("refs/tags/{name}")) {
+        Ok(r) => r,
+        Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidSpec) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let target = reference.peel_to_commit()?.id();
+    let annotation = match reference.peel_to_tag() {
+        Ok(t) => Some(TagAnnotation {
+            tagger: t.tagger().map(|s| Signature {
+                name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+                seconds: s.when().seconds(),
+                offset_minutes: s.when().offset_minutes(),
+            }),
+            message: String::from_utf8_lossy(t.message_bytes().unwrap_or_default()).into_owned(),
+        }),
+        Err(_) => None,
+    };
+    Ok(Some(TagInfo {
+        name: name.to_string(),
+        target,
+        annotation,
+    }))
+}
+
+/// The names of the tags that start with `prefix` (e.g. `rounds/`), sorted.
+pub fn tag_names(repo: &Repository, prefix: &str) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for r in repo.references_glob(&format!("refs/tags/{prefix}*"))? {
+        let r = r?;
+        if let Ok(name) = r.name() {
+            out.push(name.trim_start_matches("refs/tags/").to_string());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
