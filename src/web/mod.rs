@@ -12,6 +12,7 @@ pub mod markdown;
 mod pages;
 mod proposals;
 mod proposals_api;
+mod rounds_api;
 pub mod session;
 mod views;
 
@@ -27,6 +28,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Accounts, LoginLimiter, Sessions};
 use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
+use crate::workflow::rounds::Rounds;
 use crate::workflow::PlanReader;
 use i18n::Lang;
 
@@ -131,6 +133,7 @@ pub struct AppState {
     pub plan: PlanReader,
     pub render: Renderer,
     pub proposals: Proposals,
+    pub rounds: Rounds,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -182,6 +185,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/proposals/{n}/close", post(proposals_api::close))
         .route("/api/compare", get(proposals_api::compare_refs))
         .route("/api/me", get(proposals_api::me))
+        .route(
+            "/api/rounds",
+            get(rounds_api::list).post(rounds_api::schedule),
+        )
+        .route("/api/rounds/{name}", get(rounds_api::get))
+        .route("/api/rounds/{name}/open", post(rounds_api::open))
+        .route("/api/rounds/{name}/votes", post(rounds_api::vote))
+        .route("/api/rounds/{name}/close", post(rounds_api::close))
+        .route("/api/rounds/{name}/minutes", post(rounds_api::minutes))
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -235,6 +247,7 @@ pub fn app_with(
         plan: PlanReader::new(store.clone()),
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
+        rounds: Rounds::new(store.clone()),
         live: LiveHub::with_limits(store, accounts.clone(), data.join("live"), live_limits),
         accounts,
         sessions: Arc::new(Sessions::new()),
