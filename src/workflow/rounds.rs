@@ -1261,7 +1261,8 @@ pub fn publish_minutes_job(
             }],
             &sig,
             &format!(
-                "Minutes of {} ({}): {path}\n\nPublished as a draft: members may propose corrections for {correction_days} day(s).",
+                "會議紀錄 Minutes: {} ({})\n\n{path} 公開為草案，{correction_days} 日內委員得以修正提案更正。\n\
+                 Published as a draft: members may propose corrections for {correction_days} day(s).\n",
                 record.title, record.date
             ),
         )?,
