@@ -380,8 +380,13 @@ fn signature_at(user: &User, now: Now) -> Signature {
 // ---------------------------------------------------------------------------------------------
 // Reading records
 
-/// The records branch to read rounds from: `records`, or in a clone `origin/records`.
+/// The records branch rounds are read from and written to.
 fn records_head(repo: &git2::Repository) -> Result<Option<Oid>, StoreError> {
+    records::head(repo)
+}
+
+/// The records branch to check against: `records`, or in a clone `origin/records`.
+fn records_head_to_check(repo: &git2::Repository) -> Result<Option<Oid>, StoreError> {
     if let Some(head) = records::head(repo)? {
         return Ok(Some(head));
     }
@@ -426,7 +431,10 @@ fn read_votes(
 
 /// Every round, newest meeting first.
 pub fn list_rounds(repo: &git2::Repository) -> Result<Vec<RoundRecord>, StoreError> {
-    let head = records_head(repo)?;
+    rounds_at(repo, records_head(repo)?)
+}
+
+fn rounds_at(repo: &git2::Repository, head: Option<Oid>) -> Result<Vec<RoundRecord>, StoreError> {
     let Some(h) = head else {
         return Ok(Vec::new());
     };
@@ -771,7 +779,7 @@ fn expected_tag_message(
 /// commit than the one voted on; a message that is not the one regenerated from the recorded
 /// votes. And every round that closed with consensus but whose tag is missing.
 pub fn check_tags(repo: &git2::Repository) -> Result<Vec<Problem>, WorkflowError> {
-    let records_at = records_head(repo)?;
+    let records_at = records_head_to_check(repo)?;
     let mut problems = Vec::new();
     let names = git::tag_names(repo, &format!("{ROUNDS_DIR}/"))?;
     for tag in &names {
@@ -836,7 +844,7 @@ pub fn check_tags(repo: &git2::Repository) -> Result<Vec<Problem>, WorkflowError
             ));
         }
     }
-    for record in list_rounds(repo)? {
+    for record in rounds_at(repo, records_at)? {
         if record.outcome == Some(Outcome::Consensus) && !names.contains(&record.tag_name()) {
             problems.push(Problem::new(
                 format!("refs/tags/{}", record.tag_name()),
