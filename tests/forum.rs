@@ -49,6 +49,20 @@ fn assert_error(body: &Value, code: &str) {
     );
 }
 
+/// The demo data directory without its round tags (`rounds/msf-1`, `rounds/msf-2`): these
+/// tests make their own with the git CLI. (The server itself never deletes a tag.)
+fn demo_without_rounds() -> tempfile::TempDir {
+    let dir = common::demo_dir();
+    let repo = setup::repo_path(dir.path());
+    let tags = common::git(&repo, &["tag", "--list", "rounds/*"]);
+    let tags: Vec<&str> = tags.lines().collect();
+    assert_eq!(tags, ["rounds/msf-1", "rounds/msf-2"], "the demo's rounds");
+    let mut args = vec!["tag", "-d"];
+    args.extend(tags);
+    common::git(&repo, &args);
+    dir
+}
+
 /// An annotated tag made with the git CLI in the bare repository, closed at `date`.
 fn tag(repo: &Path, name: &str, commit: &str, message: &str, date: &str) {
     let out = Command::new("git")
@@ -143,7 +157,7 @@ fn tag_rounds(repo: &Path) {
 
 #[tokio::test]
 async fn forum_page_shows_both_sectors_rules_and_the_history_of_its_files() {
-    let dir = common::demo_dir();
+    let dir = demo_without_rounds();
     let scratch = tempfile::tempdir().unwrap();
     // A change to the members and to the rules, pushed with plain git.
     push_edit(
@@ -311,7 +325,7 @@ async fn forum_page_shows_both_sectors_rules_and_the_history_of_its_files() {
 
 #[tokio::test]
 async fn commitment_pages_show_the_rounds_that_approved_each_version_and_what_changed_since() {
-    let dir = common::demo_dir();
+    let dir = demo_without_rounds();
     let repo = setup::repo_path(dir.path());
     let base = common::start_server(dir.path()).await;
 
@@ -484,7 +498,7 @@ async fn commitment_pages_show_the_rounds_that_approved_each_version_and_what_ch
 
 #[tokio::test]
 async fn rounds_compare_lists_exactly_the_commitments_changed_between_two_rounds() {
-    let dir = common::demo_dir();
+    let dir = demo_without_rounds();
     let repo = setup::repo_path(dir.path());
     tag_rounds(&repo);
     let base = common::start_server(dir.path()).await;
@@ -598,7 +612,7 @@ async fn rounds_compare_lists_exactly_the_commitments_changed_between_two_rounds
 
 #[tokio::test]
 async fn the_timeline_lists_the_period_the_rounds_by_date_and_every_milestone() {
-    let dir = common::demo_dir();
+    let dir = demo_without_rounds();
     let repo = setup::repo_path(dir.path());
     tag_rounds(&repo);
     let base = common::start_server(dir.path()).await;
@@ -716,7 +730,7 @@ async fn the_timeline_lists_the_period_the_rounds_by_date_and_every_milestone() 
 
 #[test]
 fn store_lists_round_tags_annotated_and_lightweight_and_skips_the_rest() {
-    let dir = common::demo_dir();
+    let dir = demo_without_rounds();
     let repo = setup::repo_path(dir.path());
     let import = commit_with(&repo, "匯入各機關提出之承諾事項初稿");
     tag(

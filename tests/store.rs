@@ -286,3 +286,79 @@ async fn a_push_between_read_and_write_is_refused_not_overwritten() {
         b"pushed"
     );
 }
+
+#[test]
+fn annotated_tags_are_created_once_and_never_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.git");
+    let repo = git::init_bare(&path).unwrap();
+    let first = git::commit(
+        &repo,
+        "main",
+        None,
+        &[put("a.md", "一")],
+        &author("ana"),
+        "one",
+    )
+    .unwrap();
+    let second = git::commit(
+        &repo,
+        "main",
+        Some(first),
+        &[put("a.md", "二")],
+        &author("bo"),
+        "two",
+    )
+    .unwrap();
+
+    git::create_tag(
+        &repo,
+        "rounds/r1",
+        first,
+        &author("ana"),
+        "第1次會議\n\nvotes\n",
+    )
+    .unwrap();
+    // The git CLI sees an annotated tag on the first commit, tagged by ana.
+    let shown = common::git(&path, &["cat-file", "-p", "rounds/r1"]);
+    assert!(shown.contains(&format!("object {first}")), "{shown}");
+    assert!(
+        shown.contains("tagger ana <ana@example.org> 1600000000 +0800"),
+        "{shown}"
+    );
+    assert!(shown.ends_with("第1次會議\n\nvotes\n"), "{shown}");
+
+    // The same name again, on another commit: refused, the tag is untouched.
+    let err = git::create_tag(&repo, "rounds/r1", second, &author("bo"), "moved").unwrap_err();
+    assert!(
+        matches!(err, StoreError::TagExists(ref n) if n == "rounds/r1"),
+        "{err}"
+    );
+    assert_eq!(
+        common::git(&path, &["rev-parse", "rounds/r1^{commit}"]).trim(),
+        first.to_string()
+    );
+    // A tag pushed by someone else (lightweight) is refused as well.
+    common::git(&path, &["tag", "rounds/r2", &second.to_string()]);
+    assert!(matches!(
+        git::create_tag(&repo, "rounds/r2", first, &author("ana"), "x"),
+        Err(StoreError::TagExists(_))
+    ));
+
+    let t = git::tag(&repo, "rounds/r1").unwrap().unwrap();
+    assert_eq!(t.commit, first);
+    assert!(t.annotated);
+    assert_eq!(t.message, "第1次會議\n\nvotes\n");
+    assert_eq!(t.tagger.unwrap(), author("ana"));
+    let t2 = git::tag(&repo, "rounds/r2").unwrap().unwrap();
+    assert!(!t2.annotated && t2.commit == second);
+    assert!(git::tag(&repo, "rounds/none").unwrap().is_none());
+    assert_eq!(
+        git::tag_names(&repo, "rounds/").unwrap(),
+        ["rounds/r1", "rounds/r2"]
+    );
+    assert!(matches!(
+        git::create_tag(&repo, "bad..name", first, &author("ana"), "x"),
+        Err(StoreError::UnknownRef(_))
+    ));
+}

@@ -17,7 +17,8 @@ pub use commitment::{
 };
 pub use month::YearMonth;
 pub use plan::{
-    ApprovalRule, Area, Forum, LocalizedText, Member, PlanConfig, PlanInfo, PlanPeriod,
+    ApprovalRule, Area, ConsensusRule, Forum, LocalizedText, Member, PlanConfig, PlanInfo,
+    PlanPeriod, RoundsConfig,
 };
 pub use problem::{Problem, Problems};
 

@@ -1,5 +1,6 @@
-//! `plan.toml` (title, period, languages, areas, approval rule) and `forum/members.toml`
-//! (the multi-stakeholder forum and the working groups).
+//! `plan.toml` (title, period, languages, areas, the approval rule, the forum's rounds and its
+//! consensus rule) and `forum/members.toml` (the multi-stakeholder forum and the working
+//! groups).
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,12 @@ pub struct PlanConfig {
     pub areas: Vec<Area>,
     #[serde(default)]
     pub approval: ApprovalRule,
+    /// `[rounds]`: notice and correction periods of the forum's meetings (optional).
+    #[serde(default)]
+    pub rounds: RoundsConfig,
+    /// `[consensus]`: when a round's vote reaches consensus (optional).
+    #[serde(default)]
+    pub consensus: ConsensusRule,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +101,54 @@ impl Default for ApprovalRule {
         }
     }
 }
+
+/// `[rounds]`: how far ahead a forum meeting should be announced, and how long its minutes
+/// stay open to corrections after they are published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoundsConfig {
+    /// A round announced fewer days before its meeting carries a warning.
+    pub notice_days: u32,
+    /// Days after publication during which members may propose corrections to the minutes;
+    /// after that the minutes are final.
+    pub correction_days: u32,
+}
+
+impl Default for RoundsConfig {
+    fn default() -> RoundsConfig {
+        RoundsConfig {
+            notice_days: 14,
+            correction_days: 10,
+        }
+    }
+}
+
+/// `[consensus]`: a round reaches consensus when no member blocks (with `block_vetoes`) and in
+/// each sector at least `ceil(quorum × that sector's members on the roll)` members (and at
+/// least one) voted agree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsensusRule {
+    /// The share of each sector's members who must agree, in (0, 1].
+    pub quorum: f64,
+    pub block_vetoes: bool,
+}
+
+// `quorum` is checked to be a number in (0, 1] when plan.toml is parsed (never NaN), so
+// equality is an equivalence.
+impl Eq for ConsensusRule {}
+
+impl Default for ConsensusRule {
+    fn default() -> ConsensusRule {
+        ConsensusRule {
+            quorum: 0.5,
+            block_vetoes: true,
+        }
+    }
+}
+
+/// The longest period `[rounds]` accepts, in days.
+const MAX_DAYS: u32 = 366;
 
 impl PlanConfig {
     pub const PATH: &'static str = "plan.toml";
@@ -151,6 +206,36 @@ impl PlanConfig {
                 ));
             }
         }
+        let quorum = config.consensus.quorum;
+        if !(quorum > 0.0 && quorum <= 1.0) {
+            problems.push(Problem::new(
+                path,
+                line_of("quorum"),
+                "consensus.quorum",
+                format!("quorum {quorum} must be a share greater than 0 and at most 1 (e.g. 0.5)"),
+            ));
+        }
+        for (field, key, value) in [
+            (
+                "rounds.notice_days",
+                "notice_days",
+                config.rounds.notice_days,
+            ),
+            (
+                "rounds.correction_days",
+                "correction_days",
+                config.rounds.correction_days,
+            ),
+        ] {
+            if value > MAX_DAYS {
+                problems.push(Problem::new(
+                    path,
+                    line_of(key),
+                    field,
+                    format!("{value} days is more than the {MAX_DAYS} days allowed"),
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -193,6 +278,13 @@ pub struct Member {
     /// Commitment ids whose working group this person belongs to.
     #[serde(default)]
     pub working_groups: Vec<String>,
+}
+
+impl Member {
+    /// A convener or co-convener.
+    pub fn is_convener(&self) -> bool {
+        self.role == "convener" || self.role == "co-convener"
+    }
 }
 
 impl Forum {
@@ -254,10 +346,78 @@ impl Forum {
         }
     }
 
+    /// The member whose id is `id` (forum member ids are account ids).
+    pub fn member(&self, id: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// The conveners and co-conveners, in file order.
+    pub fn conveners(&self) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(|m| m.is_convener())
+    }
+
     /// The member whose email is `email` (commit authors are matched this way).
     pub fn by_email(&self, email: &str) -> Option<&Member> {
         self.members
             .iter()
             .find(|m| !m.email.is_empty() && m.email.eq_ignore_ascii_case(email))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[plan]
+title = { zh-TW = "方案" }
+period = { start = "2021-01", end = "2024-05" }
+master_language = "zh-TW"
+"#;
+
+    #[test]
+    fn rounds_and_consensus_default_when_absent() {
+        let c = PlanConfig::parse(MINIMAL).unwrap();
+        assert_eq!(c.rounds, RoundsConfig::default());
+        assert_eq!((c.rounds.notice_days, c.rounds.correction_days), (14, 10));
+        assert_eq!(c.consensus.quorum, 0.5);
+        assert!(c.consensus.block_vetoes);
+    }
+
+    #[test]
+    fn rounds_and_consensus_are_read_and_checked() {
+        let text = format!(
+            "{MINIMAL}\n[rounds]\ncorrection_days = 0\n\n[consensus]\nquorum = 1.0\nblock_vetoes = false\n"
+        );
+        let c = PlanConfig::parse(&text).unwrap();
+        assert_eq!((c.rounds.notice_days, c.rounds.correction_days), (14, 0));
+        assert_eq!(c.consensus.quorum, 1.0);
+        assert!(!c.consensus.block_vetoes);
+
+        for (bad, field, line) in [
+            ("[consensus]\nquorum = 0.0\n", "consensus.quorum", 8),
+            ("[consensus]\nquorum = 1.5\n", "consensus.quorum", 8),
+            ("[consensus]\nquorum = nan\n", "consensus.quorum", 8),
+            ("[rounds]\nnotice_days = 400\n", "rounds.notice_days", 8),
+        ] {
+            let p = PlanConfig::parse(&format!("{MINIMAL}\n{bad}"))
+                .unwrap_err()
+                .0;
+            assert_eq!(
+                (p[0].field.as_str(), p[0].line),
+                (field, line),
+                "{bad}: {p:?}"
+            );
+        }
+        // Unknown keys are still refused, naming the line.
+        let p = PlanConfig::parse(&format!("{MINIMAL}\n[rounds]\nnotice = 3\n"))
+            .unwrap_err()
+            .0;
+        assert_eq!(p[0].line, 8, "{p:?}");
+        assert!(p[0].message.contains("notice"), "{p:?}");
+        let p = PlanConfig::parse(&format!("{MINIMAL}\n[rounds]\nnotice_days = -1\n"))
+            .unwrap_err()
+            .0;
+        assert_eq!(p[0].line, 8, "{p:?}");
     }
 }

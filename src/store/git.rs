@@ -421,6 +421,8 @@ pub struct TagInfo {
     pub name: String,
     /// The commit the tag points at (annotated tags peeled).
     pub commit: Oid,
+    /// An annotated tag (a tag object), not a lightweight one (a bare ref).
+    pub annotated: bool,
     /// Who made the tag and when; `None` for a lightweight tag.
     pub tagger: Option<Signature>,
     /// The tag's message (empty for a lightweight tag).
@@ -442,31 +444,39 @@ pub fn tags(repo: &Repository, prefix: &str) -> Result<Vec<TagInfo>, StoreError>
         if !name.starts_with(prefix) {
             continue;
         }
-        let Ok(commit) = r.peel_to_commit() else {
-            continue;
-        };
-        let (tagger, message) = match r.target().map(|oid| repo.find_tag(oid)) {
-            Some(Ok(tag)) => (
-                tag.tagger().map(|s| Signature {
-                    name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
-                    email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
-                    seconds: s.when().seconds(),
-                    offset_minutes: s.when().offset_minutes(),
-                }),
-                String::from_utf8_lossy(tag.message_bytes().unwrap_or_default()).into_owned(),
-            ),
-            _ => (None, String::new()),
-        };
-        out.push(TagInfo {
-            name: name.to_string(),
-            commit: commit.id(),
-            tagger,
-            message,
-            commit_time: commit.time().seconds(),
-        });
+        if let Some(info) = tag_info(repo, name, &r) {
+            out.push(info);
+        }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The tag `name` as the reference `r` holds it; `None` when it points at something other
+/// than a commit.
+fn tag_info(repo: &Repository, name: &str, r: &git2::Reference<'_>) -> Option<TagInfo> {
+    let commit = r.peel_to_commit().ok()?;
+    let tag = r.target().and_then(|oid| repo.find_tag(oid).ok());
+    let (tagger, message) = match &tag {
+        Some(tag) => (
+            tag.tagger().map(|s| Signature {
+                name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+                seconds: s.when().seconds(),
+                offset_minutes: s.when().offset_minutes(),
+            }),
+            String::from_utf8_lossy(tag.message_bytes().unwrap_or_default()).into_owned(),
+        ),
+        None => (None, String::new()),
+    };
+    Some(TagInfo {
+        name: name.to_string(),
+        commit: commit.id(),
+        annotated: tag.is_some(),
+        tagger,
+        message,
+        commit_time: commit.time().seconds(),
+    })
 }
 
 /// The id of the object at `path` in a commit's tree (a blob for a file, a tree for a
@@ -479,4 +489,55 @@ pub fn path_id(repo: &Repository, commit: Oid, path: &str) -> Result<Option<Oid>
 /// One commit as history pages show it.
 pub fn commit_info(repo: &Repository, commit: Oid) -> Result<CommitInfo, StoreError> {
     Ok(CommitInfo::of(&repo.find_commit(commit)?))
+}
+
+/// Creates the annotated tag `name` (e.g. `rounds/2021-04`) on commit `target`, with
+/// `tagger` and `message`. Refused with [`StoreError::TagExists`] when a tag of that name
+/// exists: tags are never moved or replaced (nor deleted: there is no function for it).
+pub fn create_tag(
+    repo: &Repository,
+    name: &str,
+    target: Oid,
+    tagger: &Signature,
+    message: &str,
+) -> Result<Oid, StoreError> {
+    let refname = format!("refs/tags/{name}");
+    if !git2::Reference::is_valid_name(&refname) {
+        return Err(StoreError::UnknownRef(name.to_string()));
+    }
+    if tag(repo, name)?.is_some() {
+        return Err(StoreError::TagExists(name.to_string()));
+    }
+    let object = repo.find_object(target, Some(ObjectType::Commit))?;
+    // force = false: libgit2 refuses (Exists) if the tag appeared since our look.
+    match repo.tag(name, &object, &tagger.to_git()?, message, false) {
+        Ok(oid) => Ok(oid),
+        Err(e) if e.code() == ErrorCode::Exists => Err(StoreError::TagExists(name.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The tag `name`, if it exists (and points at a commit).
+pub fn tag(repo: &Repository, name: &str) -> Result<Option<TagInfo>, StoreError> {
+    let reference = match repo.find_reference(&format!("refs/tags/{name}")) {
+        Ok(r) => r,
+        Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidSpec) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(tag_info(repo, name, &reference))
+}
+
+/// The names of the tags that start with `prefix` (e.g. `rounds/`), sorted.
+pub fn tag_names(repo: &Repository, prefix: &str) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for r in repo.references_glob(&format!("refs/tags/{prefix}*"))? {
+        let r = r?;
+        if let Ok(name) = r.name() {
+            out.push(name.trim_start_matches("refs/tags/").to_string());
+        }
+    }
+    out.sort();
+    Ok(out)
 }

@@ -14,10 +14,11 @@ pub mod git;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
-pub use git::{CommitInfo, FileChange, Signature};
+pub use git::{CommitInfo, FileChange, Signature, TagInfo};
 pub use git2::Oid;
 
-/// What can go wrong in the store. `UnknownRef`, `StaleHead`, `BranchExists` and `BadPath`
+/// What can go wrong in the store. `UnknownRef`, `StaleHead`, `BranchExists`, `TagExists` and
+/// `BadPath`
 /// are the caller's fault (4xx); the rest are ours (5xx).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,6 +32,8 @@ pub enum StoreError {
     },
     #[error("branch {0} already exists")]
     BranchExists(String),
+    #[error("tag {0} already exists (tags are never moved or replaced)")]
+    TagExists(String),
     #[error("invalid path \"{0}\"")]
     BadPath(String),
     #[error("git: {0}")]

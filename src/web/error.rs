@@ -42,6 +42,12 @@ impl From<WorkflowError> for ApiError {
                 p.to_string(),
             ),
             WorkflowError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            WorkflowError::Denied { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            WorkflowError::BadInput { code, message } => {
+                ApiError::new(StatusCode::BAD_REQUEST, code, message)
+            }
             WorkflowError::Rejected { code, message } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }

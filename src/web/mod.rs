@@ -14,6 +14,7 @@ mod pages;
 mod proposals;
 mod proposals_api;
 mod round_changes;
+mod rounds_api;
 pub mod session;
 mod timeline;
 mod views;
@@ -30,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Accounts, LoginLimiter, Sessions};
 use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
+use crate::workflow::rounds::Rounds;
 use crate::workflow::PlanReader;
 use i18n::Lang;
 
@@ -147,6 +149,7 @@ pub struct AppState {
     pub plan: PlanReader,
     pub render: Renderer,
     pub proposals: Proposals,
+    pub rounds: Rounds,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -210,6 +213,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/rounds/compare", get(round_changes::compare_page))
         .route("/api/rounds/compare", get(round_changes::compare_api))
+        .route(
+            "/api/rounds",
+            get(rounds_api::list).post(rounds_api::schedule),
+        )
+        .route("/api/rounds/{name}", get(rounds_api::get))
+        .route("/api/rounds/{name}/open", post(rounds_api::open))
+        .route("/api/rounds/{name}/votes", post(rounds_api::vote))
+        .route("/api/rounds/{name}/close", post(rounds_api::close))
+        .route("/api/rounds/{name}/minutes", post(rounds_api::minutes))
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -263,6 +275,7 @@ pub fn app_with(
         plan: PlanReader::new(store.clone()),
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
+        rounds: Rounds::new(store.clone()),
         live: LiveHub::with_limits(store, accounts.clone(), data.join("live"), live_limits),
         accounts,
         sessions: Arc::new(Sessions::new()),

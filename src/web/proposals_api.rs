@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::session::ApiUser;
 use super::AppState;
 
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     json.map(|Json(v)| v).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -49,11 +49,15 @@ pub fn parse_head(field: &str, value: &str) -> Result<Oid, ApiError> {
     })
 }
 
-/// One document change as the API takes it.
+/// One document change as the API takes it: `{commitment, lang?, text}`,
+/// `{commitment, delete: true}` or `{minutes: ROUND, text}` (a correction of a round's minutes).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
-    commitment: String,
+    #[serde(default)]
+    commitment: Option<String>,
+    #[serde(default)]
+    minutes: Option<String>,
     lang: Option<String>,
     text: Option<String>,
     #[serde(default)]
@@ -68,28 +72,39 @@ fn changes(docs: Vec<DocumentInput>, master: &str) -> Result<Vec<DocumentChange>
             "at most 100 documents per request",
         ));
     }
-    docs.into_iter()
-        .map(|d| match (d.delete, d.text) {
-            (true, None) if d.lang.is_none() => Ok(DocumentChange::Delete {
-                commitment: d.commitment,
-            }),
-            (true, _) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_document",
-                "a deletion names only the commitment: {\"commitment\": ID, \"delete\": true}",
-            )),
-            (false, Some(text)) => Ok(DocumentChange::Write {
-                commitment: d.commitment,
-                lang: d.lang.unwrap_or_else(|| master.to_string()),
-                text,
-            }),
-            (false, None) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_document",
-                "each document needs \"text\" (or \"delete\": true)",
-            )),
-        })
-        .collect()
+    docs.into_iter().map(|d| change(d, master)).collect()
+}
+
+fn change(d: DocumentInput, master: &str) -> Result<DocumentChange, ApiError> {
+    let bad = |m: &str| ApiError::new(StatusCode::BAD_REQUEST, "bad_document", m.to_string());
+    let commitment = match (d.commitment, d.minutes) {
+        (Some(c), None) => c,
+        (None, Some(round)) => {
+            return match (d.text, d.lang, d.delete) {
+                (Some(text), None, false) => Ok(DocumentChange::Minutes { round, text }),
+                _ => Err(bad(
+                    "a correction of minutes is {\"minutes\": ROUND, \"text\": TEXT}",
+                )),
+            };
+        }
+        _ => {
+            return Err(bad(
+                "each document names either a \"commitment\" or the \"minutes\" of a round",
+            ))
+        }
+    };
+    match (d.delete, d.text) {
+        (true, None) if d.lang.is_none() => Ok(DocumentChange::Delete { commitment }),
+        (true, _) => Err(bad(
+            "a deletion names only the commitment: {\"commitment\": ID, \"delete\": true}",
+        )),
+        (false, Some(text)) => Ok(DocumentChange::Write {
+            commitment,
+            lang: d.lang.unwrap_or_else(|| master.to_string()),
+            text,
+        }),
+        (false, None) => Err(bad("each document needs \"text\" (or \"delete\": true)")),
+    }
 }
 
 async fn master_language(state: &AppState) -> Result<String, ApiError> {

@@ -28,7 +28,11 @@ pub struct TimelineQuery {
 /// here with [`timeline::merge_rounds`].
 async fn rounds(state: &AppState) -> Result<Vec<TimelineRound>, WorkflowError> {
     let tags = round_tags::list(state.plan.store()).await?;
-    Ok(timeline::rounds_from_tags(&tags))
+    let records = state.rounds.list().await?;
+    Ok(timeline::merge_rounds(
+        timeline::rounds_from_tags(&tags),
+        timeline::rounds_from_records(&records),
+    ))
 }
 
 async fn build(

@@ -5,19 +5,36 @@
 
 pub mod approval;
 pub mod compare;
+pub mod consensus;
 pub mod forum;
 pub mod live;
 pub mod plan;
 pub mod proposal;
 pub mod records;
 pub mod round_tags;
+pub mod rounds;
 pub mod setup;
 pub mod timeline;
 
 pub use plan::{CommitmentEntry, Files, PlanReader, PlanSnapshot};
 
+use std::sync::Arc;
+
 use crate::doc::Problems;
 use crate::store::StoreError;
+
+/// Where the domain reads the time (seconds since the epoch). Services take one so tests can
+/// move time (e.g. past a correction window) without waiting.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
 
 /// What a reader of the plan can run into.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +51,12 @@ pub enum WorkflowError {
     /// The user may not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The user may not do this (403), for a reason with its own code (e.g. `not_member`).
+    #[error("{message}")]
+    Denied { code: &'static str, message: String },
+    /// A value in the request is malformed (400): `code` names which (e.g. `bad_date`).
+    #[error("{message}")]
+    BadInput { code: &'static str, message: String },
     /// The request is understood but refused as it stands (422): `code` names why.
     #[error("{message}")]
     Rejected { code: &'static str, message: String },
@@ -58,6 +81,18 @@ impl WorkflowError {
             message: message.into(),
         }
     }
+    pub fn denied(code: &'static str, message: impl Into<String>) -> WorkflowError {
+        WorkflowError::Denied {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn bad_input(code: &'static str, message: impl Into<String>) -> WorkflowError {
+        WorkflowError::BadInput {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<StoreError> for WorkflowError {
@@ -69,6 +104,7 @@ impl From<StoreError> for WorkflowError {
                 format!("{e}; reload, look at what changed, and try again"),
             ),
             StoreError::BranchExists(_) => WorkflowError::conflict("branch_exists", e.to_string()),
+            StoreError::TagExists(_) => WorkflowError::conflict("tag_exists", e.to_string()),
             StoreError::BadPath(_) => WorkflowError::rejected("bad_path", e.to_string()),
             e => WorkflowError::Store(e),
         }

@@ -341,8 +341,9 @@ impl PlanReader {
 }
 
 /// Checks the plan found at `path`: a data directory (holding `plan.git`), a bare plan
-/// repository (its `main` branch), or a working tree. Returns the snapshot's problems, or the
-/// reason the plan could not be read at all.
+/// repository (its `main` branch), or a working tree. Returns the snapshot's problems, then
+/// the problems of the repository's round tags ([`super::rounds::check_tags`]: a tag that
+/// disagrees with its recorded round), or the reason the plan could not be read at all.
 pub fn check_path(path: &Path) -> Result<Vec<Problem>, WorkflowError> {
     let data_repo = path.join(super::setup::REPO_DIR);
     let bare = if data_repo.join("HEAD").exists() {
@@ -352,19 +353,37 @@ pub fn check_path(path: &Path) -> Result<Vec<Problem>, WorkflowError> {
     } else {
         None
     };
-    let snapshot = match bare {
+    match bare {
         Some(repo_path) => {
             let repo = git2::Repository::open_bare(&repo_path).map_err(StoreError::from)?;
             let commit = git::resolve(&repo, "main")?;
-            load(
+            let mut problems = load(
                 &CommitFiles {
                     repo: &repo,
                     commit,
                 },
                 commit,
             )?
+            .problems;
+            problems.extend(super::rounds::check_tags(&repo)?);
+            Ok(problems)
         }
-        None => load(&DirFiles(path.to_path_buf()), Oid::ZERO_SHA1)?,
-    };
-    Ok(snapshot.problems)
+        None => {
+            let mut problems = load(&DirFiles(path.to_path_buf()), Oid::ZERO_SHA1)?.problems;
+            // A clone's working tree: its tags and `origin/records` came with the clone.
+            if let Ok(repo) = git2::Repository::open(path) {
+                if repo.workdir().is_some_and(|w| same_dir(w, path)) {
+                    problems.extend(super::rounds::check_tags(&repo)?);
+                }
+            }
+            Ok(problems)
+        }
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

@@ -23,6 +23,9 @@
 //! - comment: anyone signed in with a role other than public.
 //! - merge: the author, a convener or the secretariat, once the rule holds.
 //! - close: the author or the secretariat.
+//! - correct a round's minutes (`rounds/<name>.md`): a forum member, a convener or the
+//!   secretariat, while the minutes are a draft ([`super::rounds::guard_round_paths`]); the
+//!   forum's members and conveners approve it, as for any file outside `commitments/`.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -39,7 +42,7 @@ use super::plan::{self, CommitFiles, Files, Overlay, COMMITMENTS_DIR};
 use super::records::{
     self, CloseRecord, MergeRecord, ProposalRecord, ProposalState, ReviewRecord, Verdict,
 };
-use super::WorkflowError;
+use super::{rounds, Clock, WorkflowError};
 
 /// The branch proposals merge into.
 pub const MAIN: &str = "main";
@@ -60,16 +63,35 @@ pub enum DocumentChange {
     },
     /// Delete a commitment: every language version of it.
     Delete { commitment: String },
+    /// New full text of a round's minutes, `rounds/<round>.md` (a correction, while the
+    /// minutes are a draft).
+    Minutes { round: String, text: String },
 }
 
 impl DocumentChange {
-    pub fn commitment(&self) -> &str {
+    /// What the change touches: a commitment id, or the minutes' path.
+    pub fn key(&self) -> String {
         match self {
             DocumentChange::Write { commitment, .. } | DocumentChange::Delete { commitment } => {
-                commitment
+                commitment.clone()
             }
+            DocumentChange::Minutes { round, .. } => rounds::minutes_path(round),
         }
     }
+
+    /// The repository path a change to minutes writes.
+    fn minutes_path(&self) -> Option<String> {
+        match self {
+            DocumentChange::Minutes { round, .. } => Some(rounds::minutes_path(round)),
+            _ => None,
+        }
+    }
+}
+
+/// May `user` propose corrections to a round's minutes? Forum members, conveners, the
+/// secretariat.
+pub fn may_correct_minutes(user: &User) -> bool {
+    user.has(Role::Admin) || user.has(Role::Convener) || user.has(Role::ForumMember)
 }
 
 /// What a proposal touches: a commitment (or, for a change outside `commitments/`, the file),
@@ -124,6 +146,7 @@ pub struct OverlapNote {
 #[derive(Clone)]
 pub struct Proposals {
     store: Store,
+    clock: Clock,
 }
 
 fn now() -> i64 {
@@ -222,7 +245,11 @@ fn prepare(
     let master = before.master_language().to_string();
     let mut out: Vec<FileChange> = Vec::new();
     for change in changes {
-        let id = change.commitment();
+        if let DocumentChange::Minutes { round, text } = change {
+            out.extend(prepare_minutes(&files, user, round, text)?);
+            continue;
+        }
+        let id = &change.key();
         if !crate::doc::commitment::is_valid_id(id) {
             return Err(WorkflowError::rejected(
                 "bad_id",
@@ -272,6 +299,7 @@ fn prepare(
                     });
                 }
             }
+            DocumentChange::Minutes { .. } => {}
             DocumentChange::Delete { commitment } => {
                 if !exists {
                     return Err(WorkflowError::NotFound(format!(
@@ -296,6 +324,59 @@ fn prepare(
     }
     check_plan_after(&files, at, &before.problems, &out)?;
     Ok(out)
+}
+
+/// A correction of a round's minutes as a file change (none when the text is the same).
+fn prepare_minutes(
+    files: &CommitFiles<'_>,
+    user: &User,
+    round: &str,
+    text: &str,
+) -> Result<Option<FileChange>, WorkflowError> {
+    if !rounds::is_valid_name(round) {
+        return Err(WorkflowError::rejected(
+            "bad_id",
+            format!("\"{round}\" is not a round name (a-z, 0-9, '-')"),
+        ));
+    }
+    if !may_correct_minutes(user) {
+        return Err(WorkflowError::Forbidden(format!(
+            "{} may not correct minutes (forum members, conveners and the secretariat may)",
+            user.name
+        )));
+    }
+    if text.len() > rounds::MAX_MINUTES_BYTES {
+        return Err(WorkflowError::rejected(
+            "too_large",
+            format!(
+                "minutes may hold at most {} bytes",
+                rounds::MAX_MINUTES_BYTES
+            ),
+        ));
+    }
+    check_text("the minutes", text, usize::MAX, true)?;
+    let path = rounds::minutes_path(round);
+    if files.read(&path)?.as_deref() == Some(text.as_bytes()) {
+        return Ok(None);
+    }
+    Ok(Some(FileChange {
+        path,
+        content: Some(text.as_bytes().to_vec()),
+    }))
+}
+
+/// Refuses a proposal that changes `paths` under `rounds/` unless they are minutes still open
+/// to corrections (by `main`'s `[rounds] correction_days`).
+fn guard_rounds(repo: &git2::Repository, paths: &[String], now: i64) -> Result<(), WorkflowError> {
+    if !paths
+        .iter()
+        .any(|p| p.starts_with(&format!("{}/", rounds::ROUNDS_DIR)))
+    {
+        return Ok(());
+    }
+    let main = branch_head(repo, MAIN)?;
+    let days = plan_config(repo, main)?.rounds.correction_days;
+    rounds::guard_round_paths(repo, paths, days, now)
 }
 
 /// Refuses `changes` if the plan would have problems it does not have now (e.g. a number used
@@ -515,7 +596,12 @@ fn combine(repo: &git2::Repository, main: Oid, head: Oid) -> Result<Combined, Wo
 
 impl Proposals {
     pub fn new(store: Store) -> Proposals {
-        Proposals { store }
+        Proposals::with_clock(store, super::system_clock())
+    }
+
+    /// With another clock (tests): it decides whether a round's minutes are still a draft.
+    pub fn with_clock(store: Store, clock: Clock) -> Proposals {
+        Proposals { store, clock }
     }
 
     /// Every proposal, newest first.
@@ -546,7 +632,15 @@ impl Proposals {
         changes: Vec<DocumentChange>,
         topic: Option<String>,
     ) -> Result<ProposalRecord, WorkflowError> {
-        if !(user.has(Role::Admin) || user.has(Role::Drafter) || user.has(Role::Translator)) {
+        let only_minutes = !changes.is_empty()
+            && changes
+                .iter()
+                .all(|c| matches!(c, DocumentChange::Minutes { .. }));
+        if !(user.has(Role::Admin)
+            || user.has(Role::Drafter)
+            || user.has(Role::Translator)
+            || (only_minutes && may_correct_minutes(&user)))
+        {
             return Err(WorkflowError::Forbidden(format!(
                 "{} has no drafting rights (drafter, translator or secretariat)",
                 user.name
@@ -554,15 +648,27 @@ impl Proposals {
         }
         check_text("title", &title, MAX_TITLE_CHARS, true)?;
         check_text("description", &description, MAX_TEXT_CHARS, false)?;
+        let clock_now = (self.clock)();
         self.store
             .write(move |repo| {
                 Ok((|| {
                     let main = branch_head(repo, MAIN)?;
+                    let minutes: Vec<String> = changes
+                        .iter()
+                        .filter_map(DocumentChange::minutes_path)
+                        .collect();
+                    guard_rounds(repo, &minutes, clock_now)?;
                     let files = prepare(repo, main, &user, &changes)?;
                     let number = records::next_number(repo)?;
                     let fallback = topic
                         .filter(|t| crate::doc::commitment::is_valid_id(t))
-                        .or_else(|| changes.first().map(|c| c.commitment().to_string()))
+                        .or_else(|| match changes.first() {
+                            Some(DocumentChange::Minutes { round, .. }) => {
+                                Some(format!("minutes-{round}"))
+                            }
+                            Some(c) => Some(c.key()),
+                            None => None,
+                        })
                         .unwrap_or_else(|| "change".to_string());
                     let branch = format!("proposals/{number}-{}", slug(&title, &fallback));
                     git::create_branch(repo, &branch, main)?;
@@ -607,12 +713,18 @@ impl Proposals {
         message: String,
     ) -> Result<String, WorkflowError> {
         check_text("message", &message, MAX_TEXT_CHARS, false)?;
+        let clock_now = (self.clock)();
         self.store
             .write(move |repo| {
                 Ok((|| {
                     let mut record = load_record(repo, number)?;
                     require_open(&record)?;
                     let head = branch_head(repo, &record.branch)?;
+                    let main = branch_head(repo, MAIN)?;
+                    let base = git::merge_base(repo, main, head)?.unwrap_or(main);
+                    let mut paths = git::changed_paths(repo, base, head)?;
+                    paths.extend(changes.iter().filter_map(DocumentChange::minutes_path));
+                    guard_rounds(repo, &paths, clock_now)?;
                     if head != expected_head {
                         return Err(WorkflowError::conflict(
                             "stale_head",
@@ -736,8 +848,18 @@ impl Proposals {
         expected_head: Option<Oid>,
         users: Vec<User>,
     ) -> Result<MergeOutcome, WorkflowError> {
+        let clock_now = (self.clock)();
         self.store
-            .write(move |repo| Ok(merge_job(repo, &user, number, expected_head, &users)))
+            .write(move |repo| {
+                Ok(merge_job(
+                    repo,
+                    &user,
+                    number,
+                    expected_head,
+                    &users,
+                    clock_now,
+                ))
+            })
             .await?
     }
 
@@ -799,7 +921,7 @@ impl Proposals {
 }
 
 fn touched_ids(changes: &[DocumentChange]) -> Vec<String> {
-    let ids: BTreeSet<String> = changes.iter().map(|c| c.commitment().to_string()).collect();
+    let ids: BTreeSet<String> = changes.iter().map(DocumentChange::key).collect();
     ids.into_iter().collect()
 }
 
@@ -889,6 +1011,7 @@ fn merge_job(
     number: u32,
     expected_head: Option<Oid>,
     users: &[User],
+    now: i64,
 ) -> Result<MergeOutcome, WorkflowError> {
     let mut record = load_record(repo, number)?;
     require_open(&record)?;
@@ -919,6 +1042,8 @@ fn merge_job(
             &format!("Proposal #{number} was already merged into main as {commit}"),
         );
     }
+    let base = git::merge_base(repo, main, head)?.unwrap_or(main);
+    guard_rounds(repo, &git::changed_paths(repo, base, head)?, now)?;
     let status = detail(repo, record.clone(), users)?.approval;
     if !status.satisfied {
         return Err(WorkflowError::conflict(

@@ -1,13 +1,16 @@
 //! The approval trail: proposals and their reviews, kept as TOML files on the `records` branch
 //! of the plan repository, one commit per event, authored by the person who acted. A plain
 //! `git clone` carries the branch, so anyone can audit who proposed what, who approved which
-//! head, and what was merged.
+//! head, and what was merged. Forum rounds keep their records on the same branch
+//! ([`super::rounds`]).
 //!
 //! ```text
 //! records branch
 //!   README.md
 //!   proposals/3/proposal.toml        <- title, author, branch, state, merge
 //!   proposals/3/reviews/0001.toml    <- one file per review, never rewritten
+//!   rounds/msf-2/round.toml          <- a forum round: agenda, pinned commit, outcome
+//!   rounds/msf-2/votes/<member>.toml <- one file per member, overwritten when the vote changes
 //! ```
 //!
 //! The functions here are synchronous and take a `git2::Repository`: writes run on the
@@ -27,8 +30,11 @@ const README: &str = "# The approval trail / 審查紀錄\n\n\
 This branch is written by codraft. `proposals/<n>/proposal.toml` describes proposal n \
 (a branch `proposals/<n>-<slug>` of this repository); `proposals/<n>/reviews/` holds every \
 review given on it, each bound to the proposal head it was given on. Merges into `main` \
-name their approvers in `Approved-by:` trailers.\n\n\
-本分支由 codraft 寫入：每一項修正提案的說明，以及每一次審查（綁定於當時的提案版本）。\n";
+name their approvers in `Approved-by:` trailers. `rounds/<name>/round.toml` describes a \
+forum round (a meeting and its vote on one pinned commit) and `rounds/<name>/votes/` holds \
+each member's vote; a round that reached consensus is the annotated tag `rounds/<name>`.\n\n\
+本分支由 codraft 寫入：每一項修正提案的說明，以及每一次審查（綁定於當時的提案版本）；\
+每一次論壇會議的議程、表決版本與每位委員的表決。\n";
 
 /// Where a proposal is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,13 +140,13 @@ fn review_path(proposal: u32, review: u32) -> String {
     format!("proposals/{proposal}/reviews/{review:04}.toml")
 }
 
-fn corrupt(path: &str, e: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(path: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Git(git2::Error::from_str(&format!(
         "records branch: {path} is unreadable: {e}"
     )))
 }
 
-fn read_toml<T: serde::de::DeserializeOwned>(
+pub(super) fn read_toml<T: serde::de::DeserializeOwned>(
     repo: &git2::Repository,
     head: Oid,
     path: &str,
@@ -154,7 +160,7 @@ fn read_toml<T: serde::de::DeserializeOwned>(
         .map_err(|e| corrupt(path, e))
 }
 
-fn to_toml<T: Serialize>(value: &T) -> Vec<u8> {
+pub(super) fn to_toml<T: Serialize>(value: &T) -> Vec<u8> {
     toml::to_string(value)
         .expect("records serialize to TOML")
         .into_bytes()
@@ -225,7 +231,7 @@ pub fn next_number(repo: &git2::Repository) -> Result<u32, StoreError> {
 }
 
 /// Commits `changes` to the records branch (creating it with its README on first use).
-fn commit(
+pub(super) fn commit(
     repo: &git2::Repository,
     mut changes: Vec<FileChange>,
     author: &Signature,

@@ -239,6 +239,7 @@ mod tests {
         TagInfo {
             name: name.into(),
             commit: Oid::ZERO_SHA1,
+            annotated: tagger_time.is_some(),
             tagger: tagger_time.map(|t| Signature {
                 seconds: t,
                 ..Signature::now("秘書處", "s@example.org")

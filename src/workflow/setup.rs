@@ -1,13 +1,20 @@
 //! Setting up plan repositories: `codraft init` (the files of `repo-template/`, committed
 //! first) and the demo plan (Taiwan's 2021–2024 action plan from `demo/`, with a realistic
-//! history replayed from `demo/history.toml`). Both are compiled into the binary.
+//! history replayed from `demo/history.toml`: the commits to `main`, and the forum's rounds —
+//! scheduled, voted, closed and tagged, minutes published — at their dates, through the same
+//! jobs the server runs). Both are compiled into the binary.
 
 use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
+use crate::auth::User;
+use crate::doc::Forum;
 use crate::store::{git, FileChange, Oid, Signature, StoreError};
+
+use super::consensus::Choice;
+use super::rounds::{self, NewRound, Now};
 
 /// The bare repository's folder inside a data directory.
 pub const REPO_DIR: &str = "plan.git";
@@ -76,6 +83,45 @@ struct History {
     import: Step,
     #[serde(default)]
     commit: Vec<Step>,
+    /// Forum rounds, replayed among the commits at their dates.
+    #[serde(default)]
+    round: Vec<RoundStep>,
+}
+
+/// One forum round of the demo's history: every event at its own time (RFC 3339 with an
+/// offset), by a member (or `secretariat`) of the demo's accounts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoundStep {
+    name: String,
+    title: String,
+    date: String,
+    place: Option<String>,
+    link: Option<String>,
+    agenda: String,
+    scheduled_by: String,
+    scheduled_at: String,
+    /// The vote pins `main` as it stands at this time.
+    opened_by: String,
+    opened_at: String,
+    /// Cast in order, one minute apart from the opening; a member voting twice changes
+    /// their vote.
+    vote: Vec<VoteStep>,
+    closed_by: String,
+    closed_at: String,
+    minutes_by: String,
+    minutes_at: String,
+    /// The minutes, from `demo/later/<minutes>`.
+    minutes: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoteStep {
+    member: String,
+    choice: String,
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -108,15 +154,20 @@ struct Edit {
 }
 
 fn signature(step: &Step) -> Result<Signature, SetupError> {
-    let bad = |e: String| SetupError::History(format!("date \"{}\": {e}", step.date));
-    let ts: jiff::Timestamp = step
-        .date
-        .parse()
-        .map_err(|e: jiff::Error| bad(e.to_string()))?;
-    let offset = step
-        .date
-        .get(step.date.len().saturating_sub(6)..)
-        .unwrap_or("");
+    let at = moment(&step.date)?;
+    Ok(Signature {
+        name: step.author.clone(),
+        email: step.email.clone(),
+        seconds: at.seconds,
+        offset_minutes: at.offset_minutes,
+    })
+}
+
+/// A time written as RFC 3339 with an offset: `2020-11-18T15:20:00+08:00`.
+fn moment(date: &str) -> Result<Now, SetupError> {
+    let bad = |e: String| SetupError::History(format!("date \"{date}\": {e}"));
+    let ts: jiff::Timestamp = date.parse().map_err(|e: jiff::Error| bad(e.to_string()))?;
+    let offset = date.get(date.len().saturating_sub(6)..).unwrap_or("");
     let sign = if offset.starts_with('-') { -1 } else { 1 };
     let hours: i32 = offset
         .get(1..3)
@@ -126,9 +177,7 @@ fn signature(step: &Step) -> Result<Signature, SetupError> {
         .get(4..6)
         .and_then(|m| m.parse().ok())
         .ok_or_else(|| bad("needs an offset such as +08:00".into()))?;
-    Ok(Signature {
-        name: step.author.clone(),
-        email: step.email.clone(),
+    Ok(Now {
         seconds: ts.as_second(),
         offset_minutes: sign * (hours * 60 + minutes),
     })
@@ -189,7 +238,16 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
         &history.import.message,
     )?;
 
+    let events = round_events(&history.round)?;
+    let users = demo_users()?;
+    let mut next_event = 0;
     for (n, step) in history.commit.iter().enumerate() {
+        let at = signature(step)?.seconds;
+        while next_event < events.len() && events[next_event].at.seconds < at {
+            run_round_event(&repo, &users, &events[next_event])?;
+            next_event += 1;
+        }
+        head = git::branch_head(&repo, "main")?.unwrap_or(head);
         let mut changes: Vec<FileChange> = Vec::new();
         for edit in &step.edit {
             let current = match changes.iter().find(|c| c.path == edit.file) {
@@ -246,5 +304,151 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
             &step.message,
         )?;
     }
+    for event in &events[next_event..] {
+        run_round_event(&repo, &users, event)?;
+    }
     Ok(())
+}
+
+/// The demo's accounts as users (the forum's members, the secretariat, the translator).
+fn demo_users() -> Result<Vec<User>, SetupError> {
+    let text = DEMO
+        .get_file(Forum::PATH)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| SetupError::History(format!("no demo/{}", Forum::PATH)))?;
+    let forum = Forum::parse(text).map_err(|e| SetupError::History(e.to_string()))?;
+    let accounts =
+        crate::auth::demo::accounts_for(&forum).map_err(|e| SetupError::History(e.to_string()))?;
+    Ok(accounts
+        .into_iter()
+        .map(|n| User {
+            id: n.id,
+            name: n.name,
+            email: n.email,
+            sector: n.sector,
+            roles: n.roles,
+            commitments: n.commitments,
+        })
+        .collect())
+}
+
+enum RoundAction<'h> {
+    Schedule,
+    Open,
+    Vote(&'h VoteStep),
+    Close,
+    Minutes,
+}
+
+struct RoundEvent<'h> {
+    at: Now,
+    by: &'h str,
+    round: &'h RoundStep,
+    action: RoundAction<'h>,
+}
+
+/// Every event of every round, in time order (a round's own events must be in order).
+fn round_events(steps: &[RoundStep]) -> Result<Vec<RoundEvent<'_>>, SetupError> {
+    let mut events = Vec::new();
+    for r in steps {
+        let opened = moment(&r.opened_at)?;
+        let mut own = vec![
+            RoundEvent {
+                at: moment(&r.scheduled_at)?,
+                by: &r.scheduled_by,
+                round: r,
+                action: RoundAction::Schedule,
+            },
+            RoundEvent {
+                at: opened,
+                by: &r.opened_by,
+                round: r,
+                action: RoundAction::Open,
+            },
+        ];
+        for (i, v) in r.vote.iter().enumerate() {
+            own.push(RoundEvent {
+                at: Now {
+                    seconds: opened.seconds + 60 * (i as i64 + 1),
+                    ..opened
+                },
+                by: &v.member,
+                round: r,
+                action: RoundAction::Vote(v),
+            });
+        }
+        own.push(RoundEvent {
+            at: moment(&r.closed_at)?,
+            by: &r.closed_by,
+            round: r,
+            action: RoundAction::Close,
+        });
+        own.push(RoundEvent {
+            at: moment(&r.minutes_at)?,
+            by: &r.minutes_by,
+            round: r,
+            action: RoundAction::Minutes,
+        });
+        if own.windows(2).any(|w| w[0].at.seconds >= w[1].at.seconds) {
+            return Err(SetupError::History(format!(
+                "round {}: its events (scheduled, opened, votes a minute apart, closed, minutes) are not in time order",
+                r.name
+            )));
+        }
+        events.extend(own);
+    }
+    events.sort_by_key(|e| e.at.seconds);
+    Ok(events)
+}
+
+fn run_round_event(
+    repo: &git2::Repository,
+    users: &[User],
+    event: &RoundEvent<'_>,
+) -> Result<(), SetupError> {
+    let r = event.round;
+    let fail = |e: String| SetupError::History(format!("round {}: {e}", r.name));
+    let user = users
+        .iter()
+        .find(|u| u.id == event.by)
+        .ok_or_else(|| fail(format!("no demo account \"{}\"", event.by)))?;
+    let result = match &event.action {
+        RoundAction::Schedule => rounds::schedule_job(
+            repo,
+            user,
+            NewRound {
+                name: r.name.clone(),
+                title: r.title.clone(),
+                date: r.date.clone(),
+                place: r.place.clone(),
+                link: r.link.clone(),
+                agenda: r.agenda.clone(),
+                candidate: None,
+            },
+            event.at,
+        )
+        .map(drop),
+        RoundAction::Open => rounds::open_vote_job(repo, user, &r.name, event.at).map(drop),
+        RoundAction::Vote(v) => {
+            let choice: Choice = v.choice.parse().map_err(fail)?;
+            rounds::vote_job(repo, user, &r.name, choice, v.reason.clone(), event.at).map(drop)
+        }
+        RoundAction::Close => {
+            rounds::close_job(repo, user, &r.name, event.at).and_then(|rec| match rec.outcome {
+                Some(rounds::Outcome::Consensus) => Ok(()),
+                _ => Err(super::WorkflowError::rejected(
+                    "no_consensus",
+                    "the demo's rounds must reach consensus",
+                )),
+            })
+        }
+        RoundAction::Minutes => {
+            let text = DEMO
+                .get_file(format!("{LATER}{}", r.minutes))
+                .and_then(|f| f.contents_utf8())
+                .ok_or_else(|| fail(format!("no file demo/{LATER}{}", r.minutes)))?;
+            rounds::publish_minutes_job(repo, user, &r.name, text.to_string(), event.at).map(drop)
+        }
+    };
+    result.map_err(|e| fail(e.to_string()))
 }

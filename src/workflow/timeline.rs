@@ -11,6 +11,7 @@ use crate::doc::PlanPeriod;
 
 use super::plan::PlanSnapshot;
 use super::round_tags::RoundTag;
+use super::rounds::{Outcome, RoundRecord, RoundState};
 
 /// The state of a round that reached consensus and was tagged.
 pub const APPROVED: &str = "approved";
@@ -57,6 +58,27 @@ fn day(seconds: i64, offset_minutes: i32) -> Option<String> {
 
 /// `a` and `b` together, one entry per name (`a`'s wins: pass the tags first, since a tag is
 /// what the forum approved), ordered by date (undated last), then name.
+/// Rounds as their records on the `records` branch say: scheduled, voting (`open`) or closed,
+/// dated by the meeting. A round that reached consensus is also a tag; [`merge_rounds`] keeps
+/// the tag's entry.
+pub fn rounds_from_records(records: &[RoundRecord]) -> Vec<TimelineRound> {
+    records
+        .iter()
+        .map(|r| TimelineRound {
+            name: r.name.clone(),
+            title: r.title.clone(),
+            date: Some(r.date.clone()),
+            state: match (r.state, r.outcome) {
+                (_, Some(Outcome::Consensus)) => APPROVED,
+                (RoundState::Scheduled, _) => "scheduled",
+                (RoundState::Voting, _) => "open",
+                (RoundState::Closed, _) => "closed",
+            }
+            .to_string(),
+        })
+        .collect()
+}
+
 pub fn merge_rounds(a: Vec<TimelineRound>, b: Vec<TimelineRound>) -> Vec<TimelineRound> {
     let mut out = a;
     for r in b {
