@@ -4,27 +4,15 @@
 
 mod common;
 
+use common::{assert_error, get_json};
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
 use reqwest::{header, StatusCode};
-use serde_json::Value;
 
 use codraft::workflow::setup;
-
-async fn get_json(url: &str) -> (StatusCode, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    let status = r.status();
-    assert!(
-        r.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json"),
-        "{url} is not JSON"
-    );
-    (status, r.json().await.unwrap())
-}
 
 async fn get_page(url: &str) -> (StatusCode, String) {
     let r = reqwest::get(url).await.unwrap();
@@ -37,16 +25,6 @@ async fn get_page(url: &str) -> (StatusCode, String) {
         "{url} is not a page"
     );
     (status, r.text().await.unwrap())
-}
-
-fn assert_error(body: &Value, code: &str) {
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
 }
 
 /// The demo data directory without its round tags (`rounds/msf-1`, `rounds/msf-2`): these

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::{assert_error, get_json};
+
 use std::collections::BTreeSet;
 
 use reqwest::{header, StatusCode};
@@ -9,29 +11,6 @@ use serde_json::Value;
 
 use codraft::store::{FileChange, Signature, Store};
 use codraft::workflow::setup;
-
-async fn get_json(url: &str) -> (StatusCode, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    let status = r.status();
-    assert!(
-        r.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json"),
-        "{url} is not JSON"
-    );
-    (status, r.json().await.unwrap())
-}
-
-fn assert_error(body: &Value, code: &str) {
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-}
 
 async fn get_page(client: &reqwest::Client, url: &str) -> (StatusCode, header::HeaderMap, String) {
     let r = client.get(url).send().await.unwrap();

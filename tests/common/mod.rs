@@ -65,3 +65,28 @@ pub fn clone(data_dir: &Path, into: &Path) -> PathBuf {
     git(into, &["clone", "-q", repo.to_str().unwrap(), "clone"]);
     into.join("clone")
 }
+
+/// GETs `url`, checks the answer is JSON, and returns the status and the value.
+pub async fn get_json(url: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status();
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "{url} is not JSON"
+    );
+    (status, r.json().await.unwrap())
+}
+
+/// Checks that `body` is the API's error shape with `code` and a message.
+pub fn assert_error(body: &serde_json::Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
