@@ -1,5 +1,6 @@
 //! The proposal flow in a real browser (Debian's Chromium through chromedriver): sign in, open a
-//! proposal from the form, edit a section in the edit form, approve from both sectors, merge.
+//! proposal from the form, edit a section in the edit form, approve from both sectors, merge;
+//! a forum member votes in a round (refused without a reason, then counted).
 //! Then live co-editing in two browsers, also with one browser's network cable pulled and
 //! plugged back (a TCP proxy in the test, `Cable`).
 //! `.ci/run` installs `chromium` and `chromium-driver`; the test fails when they are missing.
@@ -15,7 +16,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use codraft::auth::demo::DEMO_PASSWORD;
 use codraft::auth::{Accounts, NewUser, Role, Sector};
+use codraft::doc::Forum;
 use codraft::workflow::live::Limits;
 use codraft::workflow::setup;
 
@@ -69,6 +72,10 @@ async fn browser() -> (Driver, Client) {
 }
 
 async fn sign_in(c: &Client, base: &str, who: &str) {
+    sign_in_with(c, base, who, &format!("{who}-password")).await;
+}
+
+async fn sign_in_with(c: &Client, base: &str, who: &str, password: &str) {
     c.goto(&format!("{base}/login?lang=en")).await.unwrap();
     c.find(Locator::Css("input[name=login]"))
         .await
@@ -79,7 +86,7 @@ async fn sign_in(c: &Client, base: &str, who: &str) {
     c.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
-        .send_keys(&format!("{who}-password"))
+        .send_keys(password)
         .await
         .unwrap();
     c.find(Locator::Css("form.card-form button"))
@@ -94,10 +101,10 @@ async fn sign_in(c: &Client, base: &str, who: &str) {
         .for_element(Locator::Css("header .me"))
         .await
         .unwrap_or_else(|e| panic!("{who} is not signed in: {e}"))
-        .text()
+        .attr("title")
         .await
         .unwrap();
-    assert!(me.contains(who), "signed in as {who}: {me}");
+    assert_eq!(me.as_deref(), Some(who), "signed in as {who}");
 }
 
 async fn sign_out(c: &Client) {
@@ -269,6 +276,120 @@ async fn a_proposal_from_the_form_to_main_in_chromium() {
         &["show", &format!("main:{C04_PATH}")],
     );
     assert!(main.contains("常有從寬限制公開而未說明理由之情形"));
+    c.close().await.unwrap();
+}
+
+/// A forum member votes in a round (scheduled and opened through the API): "disagree" without
+/// a reason comes back with the error and the choice kept; with a reason it is on the roll.
+#[tokio::test]
+async fn a_member_votes_in_a_round_in_chromium() {
+    let dir = common::demo_dir();
+    let members = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/forum/members.toml"),
+    )
+    .unwrap();
+    codraft::auth::demo::seed(dir.path(), &Forum::parse(&members).unwrap())
+        .unwrap()
+        .unwrap();
+    let token = Accounts::open(dir.path())
+        .unwrap()
+        .new_token("secretariat")
+        .unwrap();
+    let base = common::start_server(dir.path()).await;
+    let api = reqwest::Client::new();
+    let date = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 20))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string();
+    for (path, body) in [
+        (
+            "/api/rounds",
+            json!({"name": "msf-3", "title": "推動小組第3次會議", "date": date, "place": "國發會"}),
+        ),
+        ("/api/rounds/msf-3/open", json!(null)),
+    ] {
+        let res = api
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "{path}: {}",
+            res.text().await.unwrap()
+        );
+    }
+
+    let (_driver, c) = browser().await;
+    sign_in_with(&c, &base, "kaiwen-chang", DEMO_PASSWORD).await;
+    c.goto(&format!("{base}/rounds/msf-3?lang=en"))
+        .await
+        .unwrap();
+    let disagree = c
+        .find(Locator::Css("input[name=choice][value=disagree]"))
+        .await
+        .unwrap();
+    disagree.click().await.unwrap();
+    c.find(Locator::Css("form.vote-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = c
+        .wait()
+        .for_element(Locator::Id("vote-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("must give its reason"), "{error}");
+    let kept = c
+        .find(Locator::Css("input[name=choice][value=disagree]"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("true"), "the choice is kept");
+
+    let reason = "量化指標二的徵詢對象不明確 The survey's audience is unclear";
+    c.find(Locator::Id("vote-reason"))
+        .await
+        .unwrap()
+        .send_keys(reason)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.vote-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let vote = c
+        .wait()
+        .for_element(Locator::Css("#member-kaiwen-chang .choice-disagree"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(vote, "Disagree");
+    let shown = c
+        .find(Locator::Css("#member-kaiwen-chang .member-reason"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains(reason), "{shown}");
+    assert!(
+        c.find(Locator::Id("vote-error")).await.is_err(),
+        "no error now"
+    );
     c.close().await.unwrap();
 }
 

@@ -14,6 +14,7 @@ mod pages;
 mod proposals;
 mod proposals_api;
 mod round_changes;
+mod rounds;
 mod rounds_api;
 pub mod session;
 mod timeline;
@@ -79,6 +80,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "rounds_compare.html",
         include_str!("../../templates/rounds_compare.html"),
+    ),
+    ("rounds.html", include_str!("../../templates/rounds.html")),
+    ("round.html", include_str!("../../templates/round.html")),
+    (
+        "round_new.html",
+        include_str!("../../templates/round_new.html"),
+    ),
+    (
+        "round_correction.html",
+        include_str!("../../templates/round_correction.html"),
     ),
 ];
 
@@ -212,6 +223,17 @@ pub fn router(state: AppState) -> Router {
             get(round_changes::commitment_api),
         )
         .route("/rounds/compare", get(round_changes::compare_page))
+        .route("/rounds", get(rounds::list).post(rounds::schedule))
+        .route("/rounds/new", get(rounds::new_form))
+        .route("/rounds/{name}", get(rounds::show))
+        .route("/rounds/{name}/open", post(rounds::open))
+        .route("/rounds/{name}/votes", post(rounds::vote))
+        .route("/rounds/{name}/close", post(rounds::close))
+        .route("/rounds/{name}/minutes", post(rounds::minutes))
+        .route(
+            "/rounds/{name}/correction",
+            get(rounds::correction_form).post(rounds::correct),
+        )
         .route("/api/rounds/compare", get(round_changes::compare_api))
         .route(
             "/api/rounds",

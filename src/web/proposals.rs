@@ -26,7 +26,7 @@ use super::session::Viewer;
 use super::AppState;
 
 /// The sign-in page, coming back here afterwards.
-fn to_login(c: &Ctx, uri: &Uri) -> Response {
+pub(super) fn to_login(c: &Ctx, uri: &Uri) -> Response {
     let next = uri
         .path_and_query()
         .map_or("/proposals".to_string(), |p| p.to_string());
@@ -39,7 +39,7 @@ fn to_login(c: &Ctx, uri: &Uri) -> Response {
 }
 
 /// The viewer of a form submission, if signed in and the CSRF token matches.
-fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Box<Response>> {
+pub(super) fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Box<Response>> {
     let Some(v) = c.viewer.clone() else {
         return Err(Box::new(c.error(
             state,
@@ -60,7 +60,7 @@ fn poster(c: &Ctx, state: &AppState, csrf: &str) -> Result<Viewer, Box<Response>
 }
 
 /// A form that carries the session's CSRF token.
-trait CsrfForm {
+pub(super) trait CsrfForm {
     fn csrf(&self) -> &str;
 }
 
@@ -70,7 +70,7 @@ macro_rules! csrf_form {
 csrf_form!(NewProposalForm, ReviewForm, HeadForm);
 
 /// A submitted form that could be read, from a signed-in person whose CSRF token it carries.
-fn accept<T: CsrfForm>(
+pub(super) fn accept<T: CsrfForm>(
     c: &Ctx,
     state: &AppState,
     form: Result<Form<T>, FormRejection>,

@@ -87,6 +87,49 @@ pub fn find<'a>(rounds: &'a [RoundTag], name: &str) -> Result<&'a RoundTag, Work
         .ok_or_else(|| WorkflowError::NotFound(format!("no round is called \"{name}\"")))
 }
 
+/// What the version a round votes on is best compared with: the round before it, else the
+/// commit the voted commit was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Baseline {
+    /// The last round tag made before the round closed (while it is open: the last one), not
+    /// the round's own.
+    pub previous: Option<RoundTag>,
+    /// The voted commit's first parent (`None` for a root commit).
+    pub parent: Option<String>,
+}
+
+/// The last of `rounds` (oldest first) other than `name` tagged at or before `before`
+/// (`None`: any time).
+pub fn previous_round<'a>(
+    rounds: &'a [RoundTag],
+    name: &str,
+    before: Option<i64>,
+) -> Option<&'a RoundTag> {
+    let name = name.strip_prefix(TAG_PREFIX).unwrap_or(name);
+    rounds
+        .iter()
+        .rev()
+        .find(|r| r.name != name && before.is_none_or(|t| r.time <= t))
+}
+
+/// The [`Baseline`] of round `name`, which voted on `commit` and closed at `closed_at`.
+pub async fn baseline(
+    store: &Store,
+    name: &str,
+    commit: Oid,
+    closed_at: Option<i64>,
+) -> Result<Baseline, WorkflowError> {
+    let rounds = list(store).await?;
+    let previous = previous_round(&rounds, name, closed_at).cloned();
+    let parent = store
+        .read(move |repo| git::commit_info(repo, commit))
+        .await?
+        .parents
+        .into_iter()
+        .next();
+    Ok(Baseline { previous, parent })
+}
+
 /// How a commitment stands against the rounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -267,5 +310,35 @@ mod tests {
             find(&rounds, "nope"),
             Err(WorkflowError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn the_previous_round_is_the_last_other_tag_before_closing() {
+        let rounds = ordered(vec![
+            tag("rounds/one", Some(100), 1),
+            tag("rounds/two", Some(200), 1),
+            tag("rounds/three", Some(300), 1),
+        ]);
+        let name = |r: Option<&RoundTag>| r.map(|r| r.name.clone());
+        // Open (not closed yet): the last tag there is.
+        assert_eq!(
+            name(previous_round(&rounds, "four", None)),
+            Some("three".into())
+        );
+        // Closed with its own tag: the one before it, whichever way the name is given.
+        assert_eq!(
+            name(previous_round(&rounds, "three", Some(300))),
+            Some("two".into())
+        );
+        assert_eq!(
+            name(previous_round(&rounds, "rounds/three", Some(300))),
+            Some("two".into())
+        );
+        // Closed without a tag at 250: the last tag made by then.
+        assert_eq!(
+            name(previous_round(&rounds, "x", Some(250))),
+            Some("two".into())
+        );
+        assert_eq!(previous_round(&rounds, "one", Some(100)), None);
     }
 }
