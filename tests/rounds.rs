@@ -617,7 +617,17 @@ async fn every_bad_input_gets_its_error_and_writes_nothing() {
     let sched = "/api/rounds";
     let c = Some("mingche-chou");
     // Scheduling.
-    for name in ["Bad Name", "-x", "x-", "a/b", "回合", &"x".repeat(65), ""] {
+    for name in [
+        "Bad Name",
+        "-x",
+        "x-",
+        "a/b",
+        "回合",
+        &"x".repeat(65),
+        "",
+        "new",
+        "compare",
+    ] {
         env.refused(
             c,
             sched,

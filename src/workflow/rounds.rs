@@ -262,8 +262,16 @@ pub fn is_valid_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
+/// Names a new round may not take: the site's own addresses under `/rounds/`.
+pub const RESERVED_NAMES: [&str; 2] = ["new", "compare"];
+
 fn check_name(name: &str) -> Result<(), WorkflowError> {
-    if is_valid_name(name) {
+    if RESERVED_NAMES.contains(&name) {
+        Err(WorkflowError::bad_input(
+            "bad_name",
+            format!("\"{name}\" is reserved (the address /rounds/{name} is a page of its own)"),
+        ))
+    } else if is_valid_name(name) {
         Ok(())
     } else {
         Err(WorkflowError::bad_input(
