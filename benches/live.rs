@@ -35,7 +35,6 @@ use automerge::{AutoCommit, ObjType, ReadDoc, TextEncoding, ROOT};
 use codraft::doc::form::CommitmentForm;
 use codraft::doc::Commitment;
 use codraft::live::{LiveDoc, Outcome, Splice};
-use serde::Deserialize;
 
 // ---- a counting allocator ----------------------------------------------------------------
 
@@ -104,43 +103,10 @@ fn mb(bytes: usize) -> String {
 
 // ---- the trace ---------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct Trace {
-    #[serde(rename = "startContent", default)]
-    start: String,
-    #[serde(rename = "endContent")]
-    end: String,
-    txns: Vec<Txn>,
-}
+#[path = "../tests/common/trace.rs"]
+mod trace;
 
-#[derive(Deserialize)]
-struct Txn {
-    #[serde(default)]
-    parents: Vec<usize>,
-    #[serde(default)]
-    agent: usize,
-    patches: Vec<(usize, usize, String)>,
-}
-
-fn traces_dir() -> PathBuf {
-    let dir = match std::env::var_os("CODRAFT_TRACES") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/traces"),
-    };
-    assert!(
-        dir.join("seph-blog1.json.gz").is_file(),
-        "seph-blog1.json.gz is missing in {} (set CODRAFT_TRACES)",
-        dir.display()
-    );
-    dir
-}
-
-fn load_trace(name: &str) -> Trace {
-    let path = traces_dir().join(format!("{name}.json.gz"));
-    let file = std::fs::File::open(&path).expect("trace");
-    serde_json::from_reader(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
-        .expect("trace JSON")
-}
+use trace::{load as load_trace, splices, Trace};
 
 // ---- (a) replaying seph-blog1 ------------------------------------------------------------
 
@@ -170,17 +136,6 @@ fn automerge_loop(trace: &Trace, commit_each: bool) -> Run {
     let peak = PEAK.load(Ordering::Relaxed) - base;
     assert_eq!(doc.text(&text).unwrap(), trace.end);
     Run { time, peak }
-}
-
-fn splices(patches: &[(usize, usize, String)]) -> Vec<Splice> {
-    patches
-        .iter()
-        .map(|(pos, delete, insert)| Splice {
-            pos: *pos,
-            delete: *delete,
-            insert: insert.clone(),
-        })
-        .collect()
 }
 
 /// The trace through `LiveDoc::apply`; the edits' splices are built before the clock starts

@@ -4,6 +4,8 @@
 //! through the protocol.
 
 mod common;
+#[path = "common/trace.rs"]
+mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -657,16 +659,8 @@ async fn every_acknowledged_edit_survives_kill_9() {
 // ---- real traces through the protocol
 
 fn trace(name: &str) -> Value {
-    let dir = std::env::var("CODRAFT_TRACES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces"));
-    let path = dir.join(format!("{name}.json.gz"));
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (set CODRAFT_TRACES to the folder holding the editing traces)",
-            path.display()
-        )
-    });
+    let path = trace::traces_dir().join(format!("{name}.json.gz"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_reader(flate2::read::GzDecoder::new(file)).unwrap()
 }
 

@@ -7,63 +7,11 @@
 //! `cargo test --release --test traces -- --ignored`; the benchmark (`cargo bench --bench
 //! live`) replays it too.
 
-use std::path::PathBuf;
+#[path = "common/trace.rs"]
+mod trace;
 
 use codraft::live::{LiveDoc, Outcome, Splice};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Trace {
-    #[serde(rename = "startContent", default)]
-    start: String,
-    #[serde(rename = "endContent")]
-    end: String,
-    txns: Vec<Txn>,
-}
-
-#[derive(Deserialize)]
-struct Txn {
-    /// Indexes of earlier txns whose merged state this one edits (concurrent traces only).
-    #[serde(default)]
-    parents: Vec<usize>,
-    #[serde(default)]
-    agent: usize,
-    /// `[pos, delete, insert]` in code points, in order.
-    patches: Vec<(usize, usize, String)>,
-}
-
-fn traces_dir() -> PathBuf {
-    let dir = match std::env::var_os("CODRAFT_TRACES") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/traces"),
-    };
-    assert!(
-        dir.join("sveltecomponent.json.gz").is_file(),
-        "the editing traces are missing: expected sveltecomponent.json.gz, friendsforever.json.gz \
-         and seph-blog1.json.gz in {} (set CODRAFT_TRACES to the folder holding them; they come \
-         from github.com/josephg/editing-traces)",
-        dir.display()
-    );
-    dir
-}
-
-fn load(name: &str) -> Trace {
-    let path = traces_dir().join(format!("{name}.json.gz"));
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_reader(flate2::read::GzDecoder::new(std::io::BufReader::new(file)))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn splices(patches: &[(usize, usize, String)]) -> Vec<Splice> {
-    patches
-        .iter()
-        .map(|(pos, delete, insert)| Splice {
-            pos: *pos,
-            delete: *delete,
-            insert: insert.clone(),
-        })
-        .collect()
-}
+use trace::{load, splices, Trace};
 
 /// What a client holds: the snapshot with every `op` applied in order.
 struct Client(Vec<char>);
