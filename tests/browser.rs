@@ -407,9 +407,10 @@ async fn two_browsers_co_edit_a_section_live() {
     sign_in(&b, &base, "ngo").await;
     let url = format!("{base}/edit?branch={branch}&commitment={C04}&doc=zh-TW&lang=en");
     let field = "textarea[data-field='section.problem.text']";
+    let mut t0 = String::new();
     for c in [&a, &b] {
         c.goto(&url).await.unwrap();
-        wait_live(c, |s| s["connected"] == true).await;
+        t0 = text_of(&wait_live(c, |s| s["connected"] == true).await);
     }
     // Both type at once, each at the end of what they see.
     let (ra, rb) = tokio::join!(
@@ -430,7 +431,10 @@ async fn two_browsers_co_edit_a_section_live() {
         .unwrap()
         .to_string();
     assert_eq!(ta, tb, "both browsers hold the same text");
-    assert!(ta.contains(" Alpha甲") && ta.contains(" Beta乙"), "{ta}");
+    // Every character of both, once and in each typist's order; typed at the same place at
+    // the same time, the two runs may interleave (the server's merge decides).
+    let typed = ta.strip_prefix(&t0).unwrap_or_else(|| panic!("{ta}"));
+    assert!(interleaves(typed, " Alpha甲", " Beta乙"), "{typed:?}");
     // What the page shows is that text.
     let shown = a
         .find(Locator::Css(field))
@@ -1011,6 +1015,50 @@ async fn type_at_end(c: &Client, css: &str, text: &str) -> Result<(), fantoccini
         el.send_keys(&ch.to_string()).await?;
     }
     Ok(())
+}
+
+/// Whether `s` is `a` and `b` interleaved: every character of each exactly once, each in
+/// its own order.
+fn interleaves(s: &str, a: &str, b: &str) -> bool {
+    let (s, a, b): (Vec<char>, Vec<char>, Vec<char>) = (
+        s.chars().collect(),
+        a.chars().collect(),
+        b.chars().collect(),
+    );
+    if s.len() != a.len() + b.len() {
+        return false;
+    }
+    // ok[j]: s[..i + j] interleaves a[..i] and b[..j], for the current i.
+    let mut ok = vec![false; b.len() + 1];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            ok[j] = if i == 0 && j == 0 {
+                true
+            } else {
+                (i > 0 && ok[j] && a[i - 1] == s[i + j - 1])
+                    || (j > 0 && ok[j - 1] && b[j - 1] == s[i + j - 1])
+            };
+        }
+    }
+    ok[b.len()]
+}
+
+#[test]
+fn interleaving_is_checked_exactly() {
+    assert!(interleaves(" Alpha甲 Beta乙", " Alpha甲", " Beta乙"));
+    assert!(interleaves("  Beta乙Alpha甲", " Alpha甲", " Beta乙"));
+    assert!(
+        !interleaves(" Alpha甲 Beta", " Alpha甲", " Beta乙"),
+        "a lost character"
+    );
+    assert!(
+        !interleaves(" Alpha甲 Beta乙乙", " Alpha甲", " Beta乙"),
+        "a doubled one"
+    );
+    assert!(
+        !interleaves(" ahplA甲 Beta乙", " Alpha甲", " Beta乙"),
+        "out of order"
+    );
 }
 
 /// Polls the page's live state until `done` holds (at most 20 s).
