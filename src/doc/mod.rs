@@ -10,6 +10,7 @@ pub mod form;
 mod month;
 mod plan;
 mod problem;
+pub mod sync;
 mod toml_text;
 
 pub use commitment::{

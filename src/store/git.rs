@@ -541,3 +541,30 @@ pub fn tag_names(repo: &Repository, prefix: &str) -> Result<Vec<String>, StoreEr
     out.sort();
     Ok(out)
 }
+
+/// How many commits on the line from `head` (commits `since` does not reach) changed `path`:
+/// a commit counts when the path's blob differs from its first parent's (or, for a root
+/// commit, when the path exists). What "the master changed N times since it was synced" counts.
+pub fn commits_touching_since(
+    repo: &Repository,
+    head: Oid,
+    since: Oid,
+    path: &str,
+) -> Result<usize, StoreError> {
+    let mut walk = repo.revwalk()?;
+    walk.push(head)?;
+    walk.hide(since)?;
+    let mut count = 0;
+    for oid in walk {
+        let commit = repo.find_commit(oid?)?;
+        let here = entry_id(&commit, path)?;
+        let changed = match commit.parent(0) {
+            Err(_) => here.is_some(),
+            Ok(first) => entry_id(&first, path)? != here,
+        };
+        if changed {
+            count += 1;
+        }
+    }
+    Ok(count)
+}

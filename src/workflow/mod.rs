@@ -14,6 +14,7 @@ pub mod records;
 pub mod round_tags;
 pub mod rounds;
 pub mod setup;
+pub mod sync;
 pub mod timeline;
 
 pub use plan::{CommitmentEntry, Files, PlanReader, PlanSnapshot};
