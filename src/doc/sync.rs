@@ -1,7 +1,8 @@
 //! The sync record of a translation: `commitments/<id>/<lang>.sync.toml`, committed beside
 //! `<lang>.md`. It says, for each **unit** of the master (`zh-TW.md`), which master commit the
 //! translation of that unit was last brought in line with, a SHA-256 of the unit's master text
-//! then, who said so and when, and optionally why.
+//! then (and, since the sync API, of its translated text then), who said so and when, and
+//! optionally why. `translation_sha256` is optional so older records still parse.
 //!
 //! This module owns the record's format (parse with problems, canonical serialize), the units
 //! of a commitment and their normalized text and hash. Whether a unit is up to date is
@@ -25,6 +26,7 @@
 //! [units."section.problem"]
 //! commit = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 //! master_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+//! translation_sha256 = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
 //! by = "alice"
 //! at = "2024-05-01T10:00:00Z"
 //! reason = "punctuation only"
@@ -127,6 +129,9 @@ pub struct SyncEntry {
     pub commit: String,
     /// [`unit_hash`] of the unit's master text at that commit.
     pub master_sha256: String,
+    /// [`unit_hash`] of the unit's translated text when it was synced (absent in records
+    /// written before it was kept): a sync of an unchanged translation needs a reason.
+    pub translation_sha256: Option<String>,
     /// The account id of who synced it.
     pub by: String,
     /// When, in seconds since the epoch (written as RFC 3339, UTC).
@@ -153,6 +158,7 @@ struct RawRecord {
 struct RawEntry {
     commit: Spanned<String>,
     master_sha256: Spanned<String>,
+    translation_sha256: Option<Spanned<String>>,
     by: Spanned<String>,
     at: Spanned<String>,
     reason: Option<Spanned<String>>,
@@ -221,6 +227,16 @@ impl SyncRecord {
                     "must be a SHA-256: 64 lowercase hex digits".into(),
                 );
             }
+            if let Some(t) = &entry.translation_sha256 {
+                if !is_hex(t.get_ref(), 64) {
+                    ok = false;
+                    bad(
+                        line(t),
+                        "translation_sha256",
+                        "must be a SHA-256: 64 lowercase hex digits".into(),
+                    );
+                }
+            }
             let by = entry.by.get_ref();
             if by.is_empty() || by.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 ok = false;
@@ -248,6 +264,7 @@ impl SyncRecord {
                     SyncEntry {
                         commit: entry.commit.into_inner(),
                         master_sha256: entry.master_sha256.into_inner(),
+                        translation_sha256: entry.translation_sha256.map(Spanned::into_inner),
                         by: entry.by.into_inner(),
                         at,
                         reason: entry.reason.map(Spanned::into_inner),
@@ -277,6 +294,9 @@ impl SyncRecord {
             let _ = writeln!(out, "[units.{}]", string(key));
             let _ = writeln!(out, "commit = {}", string(&e.commit));
             let _ = writeln!(out, "master_sha256 = {}", string(&e.master_sha256));
+            if let Some(t) = &e.translation_sha256 {
+                let _ = writeln!(out, "translation_sha256 = {}", string(t));
+            }
             let _ = writeln!(out, "by = {}", string(&e.by));
             let _ = writeln!(out, "at = {}", string(&at));
             if let Some(reason) = &e.reason {
@@ -363,6 +383,30 @@ mod tests {
         let p = problems("master = \"zh-TW\"\n");
         assert!(
             p[0].starts_with("c/en.sync.toml:1: master: unknown field"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn translation_hash_is_optional_and_round_trips() {
+        let h2 = unit_hash("x");
+        let text = canonical().replacen(
+            &format!("master_sha256 = \"{H1}\"\n"),
+            &format!("master_sha256 = \"{H1}\"\ntranslation_sha256 = \"{h2}\"\n"),
+            1,
+        );
+        let record = SyncRecord::parse("r", &text).unwrap();
+        assert_eq!(
+            record.units["milestone.m1.text"]
+                .translation_sha256
+                .as_deref(),
+            Some(h2.as_str())
+        );
+        assert_eq!(record.units["section.problem"].translation_sha256, None);
+        assert_eq!(record.to_text(), text);
+        let p = problems(&text.replace(&h2, "nope"));
+        assert!(
+            p[0].starts_with("c/en.sync.toml:4: units.\"milestone.m1.text\".translation_sha256:"),
             "{p:?}"
         );
     }

@@ -18,6 +18,7 @@ mod rounds;
 mod rounds_api;
 pub mod session;
 mod timeline;
+mod translations_api;
 mod views;
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use crate::auth::{Accounts, LoginLimiter, Sessions};
 use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
 use crate::workflow::rounds::Rounds;
+use crate::workflow::translation::Translations;
 use crate::workflow::PlanReader;
 use i18n::Lang;
 
@@ -161,6 +163,7 @@ pub struct AppState {
     pub render: Renderer,
     pub proposals: Proposals,
     pub rounds: Rounds,
+    pub translations: Translations,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -244,6 +247,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rounds/{name}/votes", post(rounds_api::vote))
         .route("/api/rounds/{name}/close", post(rounds_api::close))
         .route("/api/rounds/{name}/minutes", post(rounds_api::minutes))
+        .route("/api/translations", get(translations_api::dashboard))
+        .route(
+            "/api/commitments/{id}/translations/{lang}",
+            get(translations_api::status),
+        )
+        .route(
+            "/api/commitments/{id}/translations/{lang}/sync",
+            post(translations_api::sync),
+        )
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -293,8 +305,10 @@ pub fn app_with(
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
     let accounts = Accounts::open(data)?;
+    let plan = PlanReader::new(store.clone());
     Ok(router(AppState {
-        plan: PlanReader::new(store.clone()),
+        translations: Translations::new(store.clone(), plan.clone()),
+        plan,
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
         rounds: Rounds::new(store.clone()),

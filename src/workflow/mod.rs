@@ -16,6 +16,7 @@ pub mod rounds;
 pub mod setup;
 pub mod sync;
 pub mod timeline;
+pub mod translation;
 
 pub use plan::{CommitmentEntry, Files, PlanReader, PlanSnapshot};
 

@@ -188,6 +188,18 @@ pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowErro
         let dir = format!("{COMMITMENTS_DIR}/{folder}");
         let mut versions = BTreeMap::new();
         for name in files.list(&dir)? {
+            if name.ends_with(".sync.toml") {
+                // A translation's sync record (`doc::sync`): checked, not a version.
+                let path = format!("{dir}/{name}");
+                if let Some(bytes) = files.read(&path)? {
+                    if let Err(p) = text_of(&path, bytes)
+                        .and_then(|text| doc::sync::SyncRecord::parse(&path, &text))
+                    {
+                        problems.extend(p.0);
+                    }
+                }
+                continue;
+            }
             let Some(lang) = name.strip_suffix(".md") else {
                 continue;
             };

@@ -121,6 +121,7 @@ mod tests {
                 SyncEntry {
                     commit: "c".repeat(40),
                     master_sha256: unit_hash(&text),
+                    translation_sha256: None,
                     by: "alice".into(),
                     at: 0,
                     reason: None,

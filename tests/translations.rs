@@ -1,0 +1,262 @@
+//! Translation sync over HTTP on a real port with the demo plan (c04 has `en.md`): status unit
+//! by unit, marking synced, a master change pushed with the git CLI making exactly one unit
+//! stale (with its diff) and its revert clearing it, English-only edits changing nothing,
+//! refusals writing nothing, the dashboard, and `codraft check` on sync records.
+
+mod common;
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use codraft::auth::{Accounts, NewUser, Role, Sector};
+use codraft::workflow::{plan, setup};
+
+const C04: &str = "commitments/c04-information-access";
+
+struct Env {
+    dir: tempfile::TempDir,
+    base: String,
+    client: reqwest::Client,
+    tokens: Vec<(String, String)>,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let dir = common::demo_dir();
+        let accounts = Accounts::open(dir.path()).unwrap();
+        let mut tokens = Vec::new();
+        for (id, role) in [("tr", Role::Translator), ("drafter", Role::Drafter)] {
+            let (_, token) = accounts
+                .add_user(NewUser {
+                    id: id.into(),
+                    name: format!("{id} 名"),
+                    email: Some(format!("{id}@example.org")),
+                    sector: Sector::CivilSociety,
+                    roles: [role].into_iter().collect(),
+                    commitments: ["c04-information-access".to_string()].into_iter().collect(),
+                    password: None,
+                })
+                .unwrap();
+            tokens.push((id.to_string(), token));
+        }
+        let base = common::start_server(dir.path()).await;
+        Env {
+            dir,
+            base,
+            client: reqwest::Client::new(),
+            tokens,
+        }
+    }
+
+    async fn status(&self, baseline: &str) -> Value {
+        let (s, v) = common::get_json(&format!(
+            "{}/api/commitments/c04-information-access/translations/en?baseline={baseline}",
+            self.base
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    async fn sync(&self, who: &str, body: Value) -> (StatusCode, Value) {
+        let token = &self.tokens.iter().find(|(id, _)| id == who).unwrap().1;
+        let r = self
+            .client
+            .post(format!(
+                "{}/api/commitments/c04-information-access/translations/en/sync",
+                self.base
+            ))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    fn repo(&self) -> std::path::PathBuf {
+        setup::repo_path(self.dir.path())
+    }
+
+    fn refs(&self) -> String {
+        common::git(&self.repo(), &["for-each-ref"])
+    }
+}
+
+fn states(v: &Value) -> Vec<(String, String)> {
+    v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["key"].as_str().unwrap().to_string(),
+                u["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Edits `file` of the clone with `f`, commits and pushes to `main`.
+fn push(clone: &Path, file: &str, f: impl Fn(String) -> String, message: &str) {
+    let path = clone.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, f(text)).unwrap();
+    common::git(clone, &["commit", "-qam", message]);
+    common::git(clone, &["push", "-q", "origin", "main"]);
+}
+
+#[tokio::test]
+async fn translation_sync_end_to_end() {
+    let env = Env::new().await;
+    let work = tempfile::tempdir().unwrap();
+    let clone = common::clone(env.dir.path(), work.path());
+
+    // No record: every unit is missing.
+    let s = env.status("main").await;
+    assert!(states(&s).iter().all(|(_, st)| st == "missing"), "{s}");
+    assert!(s["master_changes_since_sync"].is_null());
+    let master_commit = s["master_commit"].as_str().unwrap().to_string();
+    let keys: Vec<String> = s["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["translated"] == true)
+        .map(|u| u["key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(keys.contains(&"section.problem".to_string()), "{s}");
+
+    // A drafter may not mark synced; unknown units are refused; nothing is written.
+    let before = env.refs();
+    let body = json!({"units": keys, "master_commit": master_commit});
+    let (st, v) = env.sync("drafter", body.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let (st, v) = env
+        .sync(
+            "tr",
+            json!({"units": ["section.nope"], "master_commit": master_commit}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    common::assert_error(&v, "unknown_unit");
+    assert_eq!(env.refs(), before);
+
+    // The translator marks every translated unit synced: all up to date.
+    let (st, v) = env.sync("tr", body).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let s = env.status("main").await;
+    for (key, st) in states(&s) {
+        let want = if keys.contains(&key) {
+            "up_to_date"
+        } else {
+            "missing"
+        };
+        assert_eq!(st, want, "{key}");
+    }
+    assert_eq!(s["master_changes_since_sync"], 0);
+    common::git(&clone, &["pull", "-q"]);
+    let author = common::git(&clone, &["log", "-1", "--format=%an <%ae>%n%s"]);
+    assert!(author.starts_with("tr 名 <tr@example.org>"), "{author}");
+    assert!(author.contains("section.problem"), "{author}");
+    assert!(plan::check_path(env.dir.path()).unwrap().is_empty());
+
+    // A master change to one section: exactly that unit is stale, with the change as a diff.
+    push(
+        &clone,
+        &format!("{C04}/zh-TW.md"),
+        |t| t.replace("{#problem}\n\n", "{#problem}\n\n新增一句。"),
+        "master: problem",
+    );
+    let s = env.status("main").await;
+    let stale: Vec<_> = states(&s)
+        .into_iter()
+        .filter(|(_, st)| st == "stale")
+        .collect();
+    assert_eq!(stale, [("section.problem".into(), "stale".into())], "{s}");
+    let unit = s["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["key"] == "section.problem")
+        .unwrap();
+    assert_eq!(unit["synced_commit"], master_commit.as_str());
+    let inserted: String = unit["diff"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["kind"] == "insert")
+        .map(|g| g["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(inserted, "新增一句。");
+    assert_eq!(s["master_changes_since_sync"], 1);
+    assert_eq!(s["counts"]["stale"], 1);
+
+    // The dashboard puts c04 first (the only stale one).
+    let (_, d) = common::get_json(&format!("{}/api/translations", env.base)).await;
+    assert_eq!(d[0]["commitment"], "c04-information-access", "{d}");
+    assert_eq!(d[0]["languages"]["en"]["stale"], 1);
+    assert_eq!(d[1]["languages"]["en"]["stale"], 0);
+    assert!(d[1]["languages"]["en"]["missing"].as_u64().unwrap() > 0);
+
+    // Syncing against the old master commit: 409, nothing written.
+    let before = env.refs();
+    let (st, v) = env
+        .sync(
+            "tr",
+            json!({"units": ["section.problem"], "master_commit": master_commit}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    common::assert_error(&v, "master_moved");
+    assert_eq!(env.refs(), before);
+
+    // Reverting the master clears it; an English-only edit changes nothing.
+    common::git(&clone, &["revert", "--no-edit", "HEAD"]);
+    common::git(&clone, &["push", "-q", "origin", "main"]);
+    let clean = states(&env.status("main").await);
+    assert!(clean.iter().all(|(_, st)| st != "stale"), "{clean:?}");
+    push(
+        &clone,
+        &format!("{C04}/en.md"),
+        |t| t.replace("{#problem}\n\n", "{#problem}\n\nEdited. "),
+        "en only",
+    );
+    let s = env.status("main").await;
+    assert_eq!(states(&s), clean);
+
+    // Marking a unit whose translation did not change needs a reason.
+    let current = s["master_commit"].as_str().unwrap().to_string();
+    let body = json!({"units": ["title"], "master_commit": current});
+    let before = env.refs();
+    let (st, v) = env.sync("tr", body.clone()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    common::assert_error(&v, "reason_required");
+    assert_eq!(env.refs(), before);
+    let mut with_reason = body;
+    with_reason["reason"] = json!("still fits");
+    let (st, v) = env.sync("tr", with_reason).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+
+    // Baselines: a bad one is refused.
+    let (st, v) = common::get_json(&format!(
+        "{}/api/commitments/c04-information-access/translations/en?baseline=yesterday",
+        env.base
+    ))
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    common::assert_error(&v, "bad_baseline");
+
+    // `codraft check` reports a broken record.
+    common::git(&clone, &["pull", "-q"]);
+    push(
+        &clone,
+        &format!("{C04}/en.sync.toml"),
+        |t| t.replacen("commit = \"", "commit = \"x", 1),
+        "break the record",
+    );
+    let problems = plan::check_path(env.dir.path()).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].to_string().contains("en.sync.toml"));
+}
