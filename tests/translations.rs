@@ -113,8 +113,10 @@ async fn translation_sync_end_to_end() {
     let env = Env::new().await;
     let work = tempfile::tempdir().unwrap();
     let clone = common::clone(env.dir.path(), work.path());
-
-    // No record: every unit is missing.
+    // Without the demo's record: every unit is missing.
+    common::git(&clone, &["rm", "-q", &format!("{C04}/en.sync.toml")]);
+    common::git(&clone, &["commit", "-qm", "no record"]);
+    common::git(&clone, &["push", "-q", "origin", "main"]);
     let s = env.status("main").await;
     assert!(states(&s).iter().all(|(_, st)| st == "missing"), "{s}");
     assert!(s["master_changes_since_sync"].is_null());
@@ -259,4 +261,137 @@ async fn translation_sync_end_to_end() {
     let problems = plan::check_path(env.dir.path()).unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].to_string().contains("en.sync.toml"));
+}
+
+/// The demo's record: the English was synced with the master the 2020-12-31 meeting voted
+/// on, so exactly the units the 2021-01-05 wording change touched are stale — in the API and
+/// as a notice on the public English page — until the demo translator syncs them.
+#[tokio::test]
+async fn demo_english_is_stale_where_the_master_changed_after_the_meeting() {
+    let dir = common::demo_dir();
+    let forum_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/demo/forum/members.toml"
+    ))
+    .unwrap();
+    let forum = codraft::doc::Forum::parse(&forum_text).unwrap();
+    codraft::auth::demo::seed(dir.path(), &forum)
+        .unwrap()
+        .unwrap();
+    let accounts = Accounts::open(dir.path()).unwrap();
+    assert!(accounts
+        .verify_password("translator", codraft::auth::demo::DEMO_PASSWORD)
+        .is_some());
+    let token = accounts.new_token("translator").unwrap();
+    let base = common::start_server(dir.path()).await;
+    let url = format!("{base}/api/commitments/c04-information-access/translations/en");
+    assert!(plan::check_path(dir.path()).unwrap().is_empty());
+
+    let (st, s) = common::get_json(&url).await;
+    assert_eq!(st, StatusCode::OK, "{s}");
+    let units = s["units"].as_array().unwrap();
+    let stale: Vec<&str> = units
+        .iter()
+        .filter(|u| u["state"] == "stale")
+        .map(|u| u["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(stale, ["milestone.m2.text", "section.commitment"], "{s}");
+    for u in units {
+        match u["state"].as_str().unwrap() {
+            "stale" => {
+                let inserted: String = u["diff"]["segments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|g| g["kind"] == "insert")
+                    .map(|g| g["text"].as_str().unwrap())
+                    .collect();
+                assert!(inserted.contains("承辦人員"), "{u}");
+            }
+            "up_to_date" => {}
+            "missing" => assert_eq!(u["translated"], false, "{u}"),
+            other => panic!("{other}: {u}"),
+        }
+    }
+    assert_eq!(s["master_changes_since_sync"], 1);
+    let round = common::git(
+        &setup::repo_path(dir.path()),
+        &["rev-parse", "rounds/msf-2^{commit}"],
+    );
+    assert_eq!(units[0]["state"], "up_to_date");
+    let stale_unit = units.iter().find(|u| u["state"] == "stale").unwrap();
+    assert_eq!(stale_unit["synced_commit"], round.trim());
+
+    // The public English page: a notice on the stale section and milestone only, linking to
+    // the Chinese.
+    let page = reqwest::get(format!(
+        "{base}/commitments/c04-information-access?doc=en&lang=en"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(
+        page.matches("class=\"notice stale-note\"").count(),
+        2,
+        "{page}"
+    );
+    assert!(
+        page.contains("the Chinese changed on 2021-01-05."),
+        "{page}"
+    );
+    assert!(page.contains("href=\"?doc=zh-TW#commitment\""), "{page}");
+    assert!(page.contains("href=\"?doc=zh-TW#m2\""), "{page}");
+    let commitment = page.split("id=\"commitment\"").nth(1).unwrap();
+    let section = commitment.split("</section>").next().unwrap();
+    assert!(section.contains("stale-note"), "{section}");
+    let zh = reqwest::get(format!(
+        "{base}/commitments/c04-information-access?doc=en&lang=zh-TW"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(zh.contains("中文主版本於 2021-01-05 修改。"), "{zh}");
+
+    // The translator marks every translated unit synced with the current master: all up to
+    // date, and the notices are gone.
+    let keys: Vec<&str> = units
+        .iter()
+        .filter(|u| u["translated"] == true)
+        .map(|u| u["key"].as_str().unwrap())
+        .collect();
+    let r = reqwest::Client::new()
+        .post(format!("{url}/sync"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "units": keys,
+            "master_commit": s["master_commit"],
+            "reason": "checked against the 2021-01-05 wording",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, s) = common::get_json(&url).await;
+    for u in s["units"].as_array().unwrap() {
+        let want = if u["translated"] == true {
+            "up_to_date"
+        } else {
+            "missing"
+        };
+        assert_eq!(u["state"], want, "{u}");
+    }
+    let page = reqwest::get(format!(
+        "{base}/commitments/c04-information-access?doc=en&lang=en"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(!page.contains("stale-note"));
+    assert!(plan::check_path(dir.path()).unwrap().is_empty());
 }

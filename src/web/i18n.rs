@@ -291,6 +291,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("live_structure_changed", "有人以提交新增或移除了段落或指標。", "A commit added or removed sections or milestones."),
     ("live_reload", "重新載入頁面", "Reload the page"),
     ("live_structure_help", "新增或移除段落與指標，請使用一般編輯表單：", "To add or remove sections and milestones:"),
+    // ---- translation sync
+    ("ts_stale_label", "翻譯可能已過時：", "The translation may be out of date:"),
+    ("ts_stale_on", "中文主版本於 {date} 修改。", "the Chinese changed on {date}."),
+    ("ts_stale_since", "中文主版本自 {commit} 後有修改。", "the Chinese changed since {commit}."),
+    ("ts_read_master", "閱讀中文主版本", "Read the Chinese"),
     // ---- forum, timeline, rounds compare
     ("forum", "論壇", "Forum"),
     ("forum_title", "多元利害關係人論壇", "Multi-stakeholder forum"),

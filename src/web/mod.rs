@@ -52,6 +52,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/error.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("diff.html", include_str!("../../templates/diff.html")),
+    ("sync.html", include_str!("../../templates/sync.html")),
     (
         "proposals.html",
         include_str!("../../templates/proposals.html"),

@@ -232,6 +232,22 @@ pub async fn commitment(
             ctx.insert("c", &view);
         }
     }
+    if doc_lang != snapshot.master_language() {
+        // Stale units of this translation: a notice on each (an unreadable record: none).
+        let stale = state
+            .translations
+            .stale_notes(snapshot.clone(), &id, &doc_lang)
+            .await
+            .unwrap_or_default();
+        ctx.insert("master_lang", snapshot.master_language());
+        ctx.insert(
+            "stale_other",
+            &stale
+                .keys()
+                .any(|k| !k.starts_with("section.") && !k.starts_with("milestone.")),
+        );
+        ctx.insert("stale", &stale);
+    }
     if let Some(rounds) =
         super::round_changes::commitment_section(&state, &snapshot, &id, c.lang).await
     {

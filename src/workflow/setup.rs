@@ -137,6 +137,22 @@ struct Step {
     /// Files this commit adds, taken from `demo/later/<file>`.
     #[serde(default)]
     add: Vec<Add>,
+    /// Sync records this commit writes (after its edits and adds).
+    #[serde(default)]
+    sync: Vec<SyncStep>,
+}
+
+/// A translation's sync record written by the demo's history: every unit the translation
+/// (as this commit leaves it) has is marked synced with the master as it stood at the
+/// commit round `round` voted on; hashes are computed here, never written by hand.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncStep {
+    commitment: String,
+    lang: String,
+    round: String,
+    /// The account id recorded as having synced it.
+    by: String,
 }
 
 #[derive(Deserialize)]
@@ -289,6 +305,14 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
                 content: Some(source.contents().to_vec()),
             });
         }
+        for sync in &step.sync {
+            let record = demo_sync_record(&repo, head, &changes, sync, signature(step)?.seconds)
+                .map_err(|e| SetupError::History(format!("commit {}: sync: {e}", n + 1)))?;
+            changes.push(FileChange {
+                path: crate::doc::sync::record_path(&sync.commitment, &sync.lang),
+                content: Some(record.into_bytes()),
+            });
+        }
         if changes.is_empty() {
             return Err(SetupError::History(format!(
                 "commit {} changes nothing",
@@ -308,6 +332,58 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
         run_round_event(&repo, &users, event)?;
     }
     Ok(())
+}
+
+/// The text of the sync record `sync` asks for (see [`SyncStep`]): the translation is read
+/// from this commit's `changes` or else from `head`, the master (`zh-TW.md`) from the round's
+/// tagged commit.
+fn demo_sync_record(
+    repo: &git2::Repository,
+    head: Oid,
+    changes: &[FileChange],
+    sync: &SyncStep,
+    at: i64,
+) -> Result<String, String> {
+    use crate::doc::sync::{unit_hash, units, SyncEntry, SyncRecord};
+    use crate::doc::Commitment;
+    let tag = git::tag(repo, &format!("rounds/{}", sync.round))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no round tag rounds/{}", sync.round))?;
+    let parse = |path: &str, bytes: Option<Vec<u8>>| -> Result<Commitment, String> {
+        let text = bytes
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| format!("no text file {path}"))?;
+        Commitment::parse(path, &text).map_err(|e| format!("{e:?}"))
+    };
+    let master_path = format!("commitments/{}/zh-TW.md", sync.commitment);
+    let master = parse(
+        &master_path,
+        git::read_file(repo, tag.commit, &master_path).map_err(|e| e.to_string())?,
+    )?;
+    let tr_path = format!("commitments/{}/{}.md", sync.commitment, sync.lang);
+    let tr_bytes = match changes.iter().find(|c| c.path == tr_path) {
+        Some(c) => c.content.clone(),
+        None => git::read_file(repo, head, &tr_path).map_err(|e| e.to_string())?,
+    };
+    let translated: std::collections::HashMap<String, String> =
+        units(&parse(&tr_path, tr_bytes)?).into_iter().collect();
+    let mut record = SyncRecord::default();
+    for (key, text) in units(&master) {
+        if let Some(tr) = translated.get(&key) {
+            record.units.insert(
+                key,
+                SyncEntry {
+                    commit: tag.commit.to_string(),
+                    master_sha256: unit_hash(&text),
+                    translation_sha256: Some(unit_hash(tr)),
+                    by: sync.by.clone(),
+                    at,
+                    reason: None,
+                },
+            );
+        }
+    }
+    Ok(record.to_text())
 }
 
 /// The demo's accounts as users (the forum's members, the secretariat, the translator).

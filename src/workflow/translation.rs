@@ -109,6 +109,16 @@ pub struct DashboardRow {
     pub languages: BTreeMap<String, Counts>,
 }
 
+/// A stale unit as a translation's public page notes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleNote {
+    /// The master commit the unit was synced with, abbreviated.
+    pub synced_commit: String,
+    /// The date (`YYYY-MM-DD`, in the commit's own offset) of the first commit after the
+    /// synced one that changed the master file.
+    pub changed_on: Option<String>,
+}
+
 /// Reads and writes translations' sync records. Cheap to clone.
 #[derive(Clone)]
 pub struct Translations {
@@ -223,6 +233,20 @@ impl Translations {
         let (id, lang) = (commitment.to_string(), lang.to_string());
         self.store
             .read(move |repo| Ok(report(repo, &snap, &id, &lang, baseline)))
+            .await?
+    }
+
+    /// The stale units of `lang` of `id` in `snap`, by unit key, for the public page (empty
+    /// when the translation has no sync record or the master is invalid).
+    pub async fn stale_notes(
+        &self,
+        snap: std::sync::Arc<PlanSnapshot>,
+        id: &str,
+        lang: &str,
+    ) -> Result<BTreeMap<String, StaleNote>, WorkflowError> {
+        let (id, lang) = (id.to_string(), lang.to_string());
+        self.store
+            .read(move |repo| Ok(stale_notes(repo, &snap, &id, &lang)))
             .await?
     }
 
@@ -390,6 +414,70 @@ fn report(
         units: out,
         orphaned: status.orphaned,
     })
+}
+
+fn stale_notes(
+    repo: &git2::Repository,
+    snap: &PlanSnapshot,
+    id: &str,
+    lang: &str,
+) -> Result<BTreeMap<String, StaleNote>, WorkflowError> {
+    let mut out = BTreeMap::new();
+    let (Some(entry), Ok(master)) = (snap.commitment(id), master_of(snap, id)) else {
+        return Ok(out);
+    };
+    let Some(record) = read_record(repo, snap.commit, &record_path(id, lang))? else {
+        return Ok(out);
+    };
+    let translation = entry.versions.get(lang).and_then(|v| v.as_ref().ok());
+    let status = sync_status(master, translation.map(|t| t.as_ref()), Some(&record));
+    let path = master_path(id, snap.master_language());
+    let mut first_change: HashMap<String, Option<String>> = HashMap::new();
+    for u in status.units {
+        let UnitState::Stale { synced_commit } = u.state else {
+            continue;
+        };
+        if !first_change.contains_key(&synced_commit) {
+            let date = first_change_after(repo, snap.commit, &synced_commit, &path)?;
+            first_change.insert(synced_commit.clone(), date);
+        }
+        out.insert(
+            u.key,
+            StaleNote {
+                changed_on: first_change[&synced_commit].clone(),
+                synced_commit: synced_commit[..synced_commit.len().min(7)].to_string(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The date of the oldest commit reachable from `head` but not from `since` that changed
+/// `path`.
+fn first_change_after(
+    repo: &git2::Repository,
+    head: Oid,
+    since: &str,
+    path: &str,
+) -> Result<Option<String>, StoreError> {
+    let Ok(since) = Oid::from_str(since) else {
+        return Ok(None);
+    };
+    let mut oldest = None;
+    for c in git::history(repo, head, path, 1000)? {
+        let Ok(oid) = Oid::from_str(&c.id) else {
+            continue;
+        };
+        if oid == since || git::is_ancestor(repo, oid, since).unwrap_or(false) {
+            continue;
+        }
+        oldest = Some(c);
+    }
+    Ok(oldest.and_then(|c| {
+        jiff::Timestamp::from_second(c.time + i64::from(c.offset_minutes) * 60)
+            .ok()
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
