@@ -34,6 +34,14 @@ impl Drop for Driver {
     }
 }
 
+/// Browser tests run one at a time: each starts two Chromiums, and chromedrivers started at
+/// once could be handed the same free port (a test then talks to another test's browser, which
+/// goes away under it).
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static ONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ONE.lock().await
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -155,6 +163,7 @@ async fn approve(c: &Client, base: &str, who: &str) {
 
 #[tokio::test]
 async fn a_proposal_from_the_form_to_main_in_chromium() {
+    let _one = one_at_a_time().await;
     let dir = common::demo_dir();
     let accounts = Accounts::open(dir.path()).unwrap();
     for (id, sector) in [
@@ -283,6 +292,7 @@ async fn a_proposal_from_the_form_to_main_in_chromium() {
 /// a reason comes back with the error and the choice kept; with a reason it is on the roll.
 #[tokio::test]
 async fn a_member_votes_in_a_round_in_chromium() {
+    let _one = one_at_a_time().await;
     let dir = common::demo_dir();
     let members = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/forum/members.toml"),
@@ -397,6 +407,7 @@ async fn a_member_votes_in_a_round_in_chromium() {
 /// is then saved to git with both as co-authors.
 #[tokio::test]
 async fn two_browsers_co_edit_a_section_live() {
+    let _one = one_at_a_time().await;
     let dir = common::demo_dir();
     let token = live_drafters(&dir);
     let base = common::start_server(dir.path()).await;
@@ -485,6 +496,7 @@ const LIVE_FIELD: &str = "section.problem.text";
 /// keep typing, the cable goes back in, and not a character is lost or doubled.
 #[tokio::test]
 async fn a_browser_offline_and_back_loses_no_character() {
+    let _one = one_at_a_time().await;
     const ANCHOR: &str = "常有從寬限制公開"; // B's first insertion goes right after this
     const A_TEXT: &str = " 線上Online甲"; // A, online, at the end
     const B_MID: &str = "離線Offline乙"; // B, offline, in the middle
@@ -566,6 +578,7 @@ async fn a_browser_offline_and_back_loses_no_character() {
 /// reconnect (with more typed offline); the server must not apply them twice.
 #[tokio::test]
 async fn a_browser_cut_off_before_its_acks_arrive_doubles_nothing() {
+    let _one = one_at_a_time().await;
     const B_SENT: &str = " 已送出Sent丁"; // reaches the server; the answers do not reach B
     const A_TEXT: &str = " 線上Online甲"; // A, after B's text, at the end
     const B_LATE: &str = " 後補Later戊"; // B, offline, at the end
@@ -618,6 +631,7 @@ async fn a_browser_cut_off_before_its_acks_arrive_doubles_nothing() {
 /// Nothing is lost or doubled.
 #[tokio::test]
 async fn a_browser_offline_across_a_compaction_loses_no_character() {
+    let _one = one_at_a_time().await;
     const ANCHOR: &str = "常有從寬限制公開";
     const B_SENT: &str = " 已送出Sent丁"; // sent while B hears nothing back
     const B_MID: &str = "離線Offline乙"; // B, offline, in the middle
