@@ -8,53 +8,30 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reqwest::StatusCode;
 
-use codraft::auth::demo::DEMO_PASSWORD;
-use codraft::doc::Forum;
 use codraft::workflow::setup;
+use common::web::{main_text, Answer, Person, Web};
 
 const C04_PATH: &str = "commitments/c04-information-access/zh-TW.md";
 
 struct Env {
     dir: tempfile::TempDir,
-    base: String,
-    client: reqwest::Client,
-}
-
-/// A signed-in person: the session cookie and the session's CSRF token.
-struct Person {
-    cookie: String,
-    csrf: String,
-}
-
-/// An answer: status, `Location` (redirects are not followed), body.
-struct Answer {
-    status: StatusCode,
-    location: String,
-    body: String,
+    web: Web,
 }
 
 impl Env {
     /// The demo plan with the demo's accounts (every forum member, `secretariat`,
     /// `translator`; password `codraft-demo`), served on a real port.
     async fn new() -> Env {
-        let dir = common::demo_dir();
-        let members = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/forum/members.toml"),
-        )
-        .unwrap();
-        codraft::auth::demo::seed(dir.path(), &Forum::parse(&members).unwrap())
-            .unwrap()
-            .expect("a fresh data directory gets the demo accounts");
+        let dir = common::web::demo_with_accounts();
         let base = common::start_server(dir.path()).await;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Env { dir, base, client }
+        Env {
+            web: Web::new(&base),
+            dir,
+        }
     }
 
     fn repo(&self) -> PathBuf {
@@ -71,63 +48,15 @@ impl Env {
     }
 
     async fn sign_in(&self, who: &str) -> Person {
-        let res = self
-            .client
-            .get(format!("{}/login", self.base))
-            .send()
-            .await
-            .unwrap();
-        let login_cookie = set_cookie(&res, "codraft_login");
-        let login_csrf = hidden(&res.text().await.unwrap(), "csrf");
-        let res = self
-            .client
-            .post(format!("{}/login", self.base))
-            .header("cookie", format!("codraft_login={login_cookie}"))
-            .form(&[
-                ("login", who),
-                ("password", DEMO_PASSWORD),
-                ("csrf", &login_csrf),
-                ("next", "/rounds"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {who}");
-        let cookie = format!("codraft_session={}", set_cookie(&res, "codraft_session"));
-        let mut person = Person {
-            cookie,
-            csrf: String::new(),
-        };
-        let page = self.get(Some(&person), "/rounds?lang=en").await;
-        assert!(
-            page.body.contains(&format!("title=\"{who}\"")),
-            "{who} is signed in"
-        );
-        person.csrf = hidden(&page.body, "csrf");
-        person
+        self.web.sign_in(who).await
     }
 
     async fn get(&self, who: Option<&Person>, path: &str) -> Answer {
-        let mut req = self.client.get(format!("{}{path}", self.base));
-        if let Some(p) = who {
-            req = req.header("cookie", &p.cookie);
-        }
-        answer(req.send().await.unwrap()).await
+        self.web.get(who, path).await
     }
 
-    /// Posts a form as `who` with their CSRF token.
     async fn post(&self, who: &Person, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf", &who.csrf));
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &who.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        answer(res).await
+        self.web.post(who, path, fields).await
     }
 
     /// A form that must be answered with `status` and a page saying `says`, writing nothing.
@@ -173,47 +102,6 @@ impl Env {
             .trim()
             .to_string()
     }
-}
-
-async fn answer(res: reqwest::Response) -> Answer {
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    Answer {
-        status,
-        location,
-        body: res.text().await.unwrap(),
-    }
-}
-
-fn set_cookie(res: &reqwest::Response, name: &str) -> String {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next()?.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
-
-/// The page's `<main>`, for messages.
-fn main_text(html: &str) -> &str {
-    let start = html.find("<main").unwrap_or(0);
-    let end = html.find("</main>").unwrap_or(html.len());
-    &html[start..end]
 }
 
 /// One member's entry in the roll.
@@ -723,8 +611,9 @@ async fn refusals_write_nothing_and_say_why() {
     assert!(form.location.starts_with("/login?"), "{}", form.location);
     let before = env.refs();
     let res = env
+        .web
         .client
-        .post(format!("{}/rounds", env.base))
+        .post(format!("{}/rounds", env.web.base))
         .form(&round)
         .send()
         .await
@@ -732,8 +621,9 @@ async fn refusals_write_nothing_and_say_why() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // Without the session's CSRF token.
     let res = env
+        .web
         .client
-        .post(format!("{}/rounds", env.base))
+        .post(format!("{}/rounds", env.web.base))
         .header("cookie", &secretariat.cookie)
         .form(&round)
         .send()

@@ -197,10 +197,19 @@ async fn translation_sync_end_to_end() {
 
     // The dashboard puts c04 first (the only stale one).
     let (_, d) = common::get_json(&format!("{}/api/translations", env.base)).await;
-    assert_eq!(d[0]["commitment"], "c04-information-access", "{d}");
-    assert_eq!(d[0]["languages"]["en"]["stale"], 1);
-    assert_eq!(d[1]["languages"]["en"]["stale"], 0);
-    assert!(d[1]["languages"]["en"]["missing"].as_u64().unwrap() > 0);
+    assert_eq!(d["baseline"], "main");
+    let rows = d["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 19);
+    assert_eq!(rows[0]["commitment"], "c04-information-access", "{d}");
+    assert_eq!(rows[0]["languages"]["en"]["stale"], 1);
+    assert_eq!(rows[0]["languages"]["en"]["master_changes_since_sync"], 1);
+    let up = rows[0]["languages"]["en"]["up_to_date"].as_u64().unwrap();
+    assert_eq!(up as usize, keys.len() - 1);
+    assert_eq!(rows[1]["languages"]["en"]["stale"], 0);
+    // No English yet: every unit missing, no record.
+    assert!(rows[1]["languages"]["en"]["missing"].as_u64().unwrap() > 0);
+    assert!(rows[1]["languages"]["en"]["master_changes_since_sync"].is_null());
+    assert_eq!(rows[1]["languages"]["en"]["up_to_date"], 0);
 
     // Syncing against the old master commit: 409, nothing written.
     let before = env.refs();
@@ -394,4 +403,103 @@ async fn demo_english_is_stale_where_the_master_changed_after_the_meeting() {
     .unwrap();
     assert!(!page.contains("stale-note"));
     assert!(plan::check_path(dir.path()).unwrap().is_empty());
+}
+
+/// Baselines: translators can finish the version the forum approved first. Against
+/// `rounds/msf-2` the demo's English is up to date (it was synced with that version) while
+/// against `main` two units are stale. Marking synced against a round takes the round's master
+/// commit; the unit is then up to date against the round and stale against `main` where the
+/// master changed since.
+#[tokio::test]
+async fn a_round_baseline_lets_translators_finish_the_approved_version_first() {
+    let env = Env::new().await;
+    let round_commit = common::git(&env.repo(), &["rev-parse", "rounds/msf-2^{commit}"]);
+    let s = env.status("rounds/msf-2").await;
+    assert_eq!(s["baseline"], "rounds/msf-2");
+    assert_eq!(s["commit"], round_commit.trim());
+    assert!(states(&s).iter().all(|(_, st)| st != "stale"), "{s}");
+    assert_eq!(s["master_changes_since_sync"], 0);
+    let latest = env.status("latest-round").await;
+    assert_eq!(latest["commit"], s["commit"]);
+    assert_eq!(states(&latest), states(&s));
+    let main = env.status("main").await;
+    assert_eq!(main["counts"]["stale"], 2, "{main}");
+    let (_, d) = common::get_json(&format!(
+        "{}/api/translations?baseline=rounds/msf-2",
+        env.base
+    ))
+    .await;
+    assert_eq!(d["baseline"], "rounds/msf-2");
+    let stale: u64 = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["languages"]["en"]["stale"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stale, 0, "{d}");
+
+    // Without the record, everything is missing against both baselines.
+    let work = tempfile::tempdir().unwrap();
+    let clone = common::clone(env.dir.path(), work.path());
+    common::git(&clone, &["rm", "-q", &format!("{C04}/en.sync.toml")]);
+    common::git(&clone, &["commit", "-qm", "no record"]);
+    common::git(&clone, &["push", "-q", "origin", "main"]);
+    let r = env.status("rounds/msf-2").await;
+    assert!(states(&r).iter().all(|(_, st)| st == "missing"), "{r}");
+    let round_master = r["master_commit"].as_str().unwrap().to_string();
+    let main_master = env.status("main").await["master_commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(round_master, main_master);
+
+    // Against the round, main's master commit is not the one: 409; an unknown round: 404.
+    let before = env.refs();
+    let units = json!(["section.commitment", "section.problem"]);
+    let (st, v) = env
+        .sync(
+            "tr",
+            json!({"units": units, "master_commit": main_master, "baseline": "rounds/msf-2"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    common::assert_error(&v, "master_moved");
+    let (st, v) = env
+        .sync(
+            "tr",
+            json!({"units": units, "master_commit": round_master, "baseline": "rounds/nope"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(env.refs(), before);
+
+    // With the round's master commit: synced with the approved version.
+    let (st, v) = env
+        .sync(
+            "tr",
+            json!({"units": units, "master_commit": round_master, "baseline": "rounds/msf-2"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let r = env.status("rounds/msf-2").await;
+    let m = env.status("main").await;
+    let state = |v: &Value, key: &str| states(v).into_iter().find(|(k, _)| k == key).unwrap().1;
+    assert_eq!(state(&r, "section.commitment"), "up_to_date");
+    assert_eq!(state(&r, "section.problem"), "up_to_date");
+    assert_eq!(state(&m, "section.problem"), "up_to_date");
+    assert_eq!(state(&m, "section.commitment"), "stale", "{m}");
+    let unit = m["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["key"] == "section.commitment")
+        .unwrap();
+    assert_eq!(unit["synced_commit"], round_master.as_str());
+    let diff = unit["diff"].to_string();
+    assert!(diff.contains("承辦人員"), "{unit}");
+    assert!(unit["text"].as_str().unwrap().contains("承辦人員"));
+    assert!(unit["translation"].as_str().is_some());
+    common::git(&clone, &["pull", "-q"]);
+    let message = common::git(&clone, &["log", "-1", "--format=%B"]);
+    assert!(message.contains("Baseline: rounds/msf-2"), "{message}");
 }

@@ -245,7 +245,7 @@ struct FieldView {
 }
 
 /// The label and group of a live field, in the reader's UI language.
-fn describe(
+pub(super) fn describe(
     key: &str,
     c: &Ctx,
     section_headings: &[(String, String)],

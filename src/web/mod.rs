@@ -18,6 +18,7 @@ mod rounds;
 mod rounds_api;
 pub mod session;
 mod timeline;
+mod translations;
 mod translations_api;
 mod views;
 
@@ -53,6 +54,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("diff.html", include_str!("../../templates/diff.html")),
     ("sync.html", include_str!("../../templates/sync.html")),
+    (
+        "translations.html",
+        include_str!("../../templates/translations.html"),
+    ),
+    (
+        "translation.html",
+        include_str!("../../templates/translation.html"),
+    ),
     (
         "proposals.html",
         include_str!("../../templates/proposals.html"),
@@ -248,6 +257,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rounds/{name}/votes", post(rounds_api::vote))
         .route("/api/rounds/{name}/close", post(rounds_api::close))
         .route("/api/rounds/{name}/minutes", post(rounds_api::minutes))
+        .route("/translations", get(translations::dashboard))
+        .route("/translations/{id}/{lang}", get(translations::view))
+        .route("/translations/{id}/{lang}/sync", post(translations::sync))
         .route("/api/translations", get(translations_api::dashboard))
         .route(
             "/api/commitments/{id}/translations/{lang}",

@@ -173,6 +173,10 @@ pub struct NewProposalForm {
     /// Or the id of a new commitment to write.
     #[serde(default)]
     new_commitment: String,
+    /// The document of `commitment` to edit first (e.g. a translation): the person lands in
+    /// the live editor of that document.
+    #[serde(default)]
+    doc: String,
     #[serde(default)]
     csrf: String,
 }
@@ -207,7 +211,15 @@ pub async fn create(
         Ok(r) => r,
         Err(e) => return c.error(&state, e.into()),
     };
+    let doc = form.doc.trim();
     let url = match target {
+        Some(id) if !doc.is_empty() => format!(
+            "/edit?branch={}&commitment={}&doc={}&lang={}",
+            encode(&record.branch),
+            encode(&id),
+            encode(doc),
+            c.lang.code()
+        ),
         Some(id) => format!(
             "/proposals/{}/edit?commitment={}&lang={}",
             record.number,

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use crate::workflow::translation::{DashboardRow, TranslationStatus};
+use crate::workflow::translation::{Dashboard, TranslationStatus};
 
 use super::error::ApiError;
 use super::proposals_api::body;
@@ -41,6 +41,9 @@ pub struct SyncInput {
     master_commit: String,
     #[serde(default)]
     reason: Option<String>,
+    /// `main` (the default) or a round: the master `master_commit` belongs to.
+    #[serde(default)]
+    baseline: Option<String>,
 }
 
 pub async fn sync(
@@ -59,11 +62,16 @@ pub async fn sync(
             input.units,
             input.master_commit,
             input.reason,
+            input.baseline.as_deref().unwrap_or("main"),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(synced)).into_response())
 }
 
-pub async fn dashboard(State(state): State<AppState>) -> Result<Json<Vec<DashboardRow>>, ApiError> {
-    Ok(Json(state.translations.dashboard().await?))
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Query(q): Query<BaselineQuery>,
+) -> Result<Json<Dashboard>, ApiError> {
+    let baseline = q.baseline.unwrap_or_else(|| "main".into());
+    Ok(Json(state.translations.dashboard(&baseline).await?))
 }

@@ -4,11 +4,16 @@
 //! The record format is [`crate::doc::sync`], the per-unit rule [`super::sync::status`].
 //!
 //! **Baselines**: `main`, `latest-round` (the newest `rounds/*` tag) or `rounds/<name>`.
+//! The baseline gives the master; the translation and its record are always `main`'s.
+//! Translators finishing the version the forum approved mark units synced against a round:
+//! the record then holds the round's master, so those units are up to date against that
+//! round and stale against `main` wherever the master changed since.
 //!
 //! **Marking synced** — who: translators and the secretariat (admin). The request names the
-//! master commit the translator worked from; it must be the **latest commit on `main` that
-//! touched the master file** (not `main`'s head: unrelated commits do not make a translator
-//! retry), else it is refused with 409 `master_moved`. Units must be units of the master (400
+//! master commit the translator worked from; it must be the **latest commit that touched the
+//! master file** on `main` (or at the round, for a round baseline) — not `main`'s head:
+//! unrelated commits do not make a translator retry — else it is refused with 409
+//! `master_moved`. The translation is always the one on `main`. Units must be units of the master (400
 //! `unknown_unit`) and be translated (400 `not_translated`); a unit whose translated text is
 //! the same as at its previous sync needs a reason (400 `reason_required`). The record is
 //! written as one compare-and-swap commit on `main` authored by the translator, in one job on
@@ -41,6 +46,11 @@ pub struct UnitReport {
     pub state: UnitState,
     /// The translation has (non-empty) text for this unit: it may be marked synced.
     pub translated: bool,
+    /// The master's text of the unit at the baseline (normalized; a section is its heading, a
+    /// blank line and its body).
+    pub text: String,
+    /// The translation's text of the unit, if any.
+    pub translation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<TextDiff>,
 }
@@ -106,7 +116,28 @@ pub struct DashboardRow {
     pub commitment: String,
     pub number: Option<u32>,
     pub title: Option<String>,
-    pub languages: BTreeMap<String, Counts>,
+    pub languages: BTreeMap<String, LanguageRow>,
+}
+
+/// One translation of one commitment on the dashboard.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LanguageRow {
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Commits that changed the master since the oldest sync of the record (`None`: no
+    /// record).
+    pub master_changes_since_sync: Option<usize>,
+}
+
+/// The dashboard: every commitment against one baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub baseline: String,
+    /// The master language (the titles' language).
+    pub master_language: String,
+    pub commit: String,
+    pub languages: Vec<String>,
+    pub rows: Vec<DashboardRow>,
 }
 
 /// A stale unit as a translation's public page notes it.
@@ -220,6 +251,11 @@ impl Translations {
         Ok((tag.tag.clone(), commit))
     }
 
+    /// The round tags a baseline may name, oldest first.
+    pub async fn rounds(&self) -> Result<Vec<round_tags::RoundTag>, WorkflowError> {
+        round_tags::list(&self.store).await
+    }
+
     /// Where `lang` of `commitment` stands against `baseline` (see the module doc).
     pub async fn status(
         &self,
@@ -230,9 +266,10 @@ impl Translations {
         let (baseline, commit) = self.baseline(baseline).await?;
         let snap = self.plan.at(&commit.to_string()).await?;
         check_lang(&snap, commitment, lang)?;
+        let current = self.plan.at(MAIN).await?;
         let (id, lang) = (commitment.to_string(), lang.to_string());
         self.store
-            .read(move |repo| Ok(report(repo, &snap, &id, &lang, baseline)))
+            .read(move |repo| Ok(report(repo, &snap, &current, &id, &lang, baseline)))
             .await?
     }
 
@@ -250,30 +287,49 @@ impl Translations {
             .await?
     }
 
-    /// Every commitment with its counts per state for each translation language of the plan
-    /// (on `main`), most stale first.
-    pub async fn dashboard(&self) -> Result<Vec<DashboardRow>, WorkflowError> {
-        let snap = self.plan.at(MAIN).await?;
+    /// Every commitment with its counts per state for each translation language of the plan,
+    /// against `baseline`, most stale first (most stale units, then most master changes since
+    /// the sync, then most missing units; plan order among equals).
+    pub async fn dashboard(&self, baseline: &str) -> Result<Dashboard, WorkflowError> {
+        let (baseline, commit) = self.baseline(baseline).await?;
+        let snap = self.plan.at(&commit.to_string()).await?;
+        let current = self.plan.at(MAIN).await?;
+        let languages = snap.config.plan.translations.clone();
+        let master_language = snap.master_language().to_string();
         let mut rows = self
             .store
             .read(move |repo| {
                 let mut rows = Vec::new();
                 for e in &snap.commitments {
                     let master = e.master(snap.master_language());
+                    let path = master_path(&e.id, snap.master_language());
                     let mut languages = BTreeMap::new();
                     for lang in &snap.config.plan.translations {
-                        let counts = match master {
-                            None => Counts::default(),
+                        let row = match master {
+                            None => LanguageRow::default(),
                             Some(m) => {
-                                let tr = e.versions.get(lang).and_then(|v| v.as_ref().ok());
+                                // The translation and its record as they are on main.
+                                let tr = current
+                                    .commitment(&e.id)
+                                    .and_then(|c| c.versions.get(lang))
+                                    .and_then(|v| v.as_ref().ok());
                                 let record =
-                                    read_record(repo, snap.commit, &record_path(&e.id, lang))
+                                    read_record(repo, current.commit, &record_path(&e.id, lang))
                                         .ok()
                                         .flatten();
-                                Counts::of(&sync_status(m, tr.map(|t| t.as_ref()), record.as_ref()))
+                                LanguageRow {
+                                    counts: Counts::of(&sync_status(
+                                        m,
+                                        tr.map(|t| t.as_ref()),
+                                        record.as_ref(),
+                                    )),
+                                    master_changes_since_sync: record
+                                        .as_ref()
+                                        .map(|r| changes_since(repo, r, snap.commit, &path)),
+                                }
                             }
                         };
-                        languages.insert(lang.clone(), counts);
+                        languages.insert(lang.clone(), row);
                     }
                     rows.push(DashboardRow {
                         commitment: e.id.clone(),
@@ -286,15 +342,26 @@ impl Translations {
             })
             .await?;
         let key = |r: &DashboardRow| {
-            let stale: usize = r.languages.values().map(|c| c.stale).sum();
-            let missing: usize = r.languages.values().map(|c| c.missing).sum();
-            (std::cmp::Reverse(stale), std::cmp::Reverse(missing))
+            let sum = |f: fn(&LanguageRow) -> usize| -> usize { r.languages.values().map(f).sum() };
+            (
+                std::cmp::Reverse(sum(|l| l.counts.stale)),
+                std::cmp::Reverse(sum(|l| l.master_changes_since_sync.unwrap_or(0))),
+                std::cmp::Reverse(sum(|l| l.counts.missing)),
+            )
         };
         rows.sort_by_key(key); // stable: plan order among equals
-        Ok(rows)
+        Ok(Dashboard {
+            baseline,
+            master_language,
+            commit: commit.to_string(),
+            languages,
+            rows,
+        })
     }
 
-    /// Marks `units` of `lang` of `commitment` synced with `master_commit` (see the module doc).
+    /// Marks `units` of `lang` of `commitment` synced with `master_commit`, the master as of
+    /// `baseline` (see the module doc).
+    #[allow(clippy::too_many_arguments)]
     pub async fn mark_synced(
         &self,
         user: User,
@@ -303,6 +370,7 @@ impl Translations {
         units_wanted: Vec<String>,
         master_commit: String,
         reason: Option<String>,
+        baseline: &str,
     ) -> Result<Synced, WorkflowError> {
         if !(user.has(Role::Translator) || user.has(Role::Admin)) {
             return Err(WorkflowError::Forbidden(
@@ -325,6 +393,11 @@ impl Translations {
             ));
         }
         let wanted: BTreeSet<String> = units_wanted.into_iter().collect();
+        // A round's commit never moves; `main` is resolved again inside the write job.
+        let round = match baseline {
+            MAIN => None,
+            other => Some(self.baseline(other).await?),
+        };
         let (id, lang) = (commitment.to_string(), lang.to_string());
         let now = (self.clock)();
         self.store
@@ -337,6 +410,7 @@ impl Translations {
                     &wanted,
                     &master_commit,
                     reason,
+                    round,
                     now,
                 ))
             })
@@ -344,21 +418,26 @@ impl Translations {
     }
 }
 
+/// `snap` is the baseline (the master's version), `current` is `main` (the translation and
+/// its record: translators work there, also when they finish a round's version first).
 fn report(
     repo: &git2::Repository,
     snap: &PlanSnapshot,
+    current: &PlanSnapshot,
     id: &str,
     lang: &str,
     baseline: String,
 ) -> Result<TranslationStatus, WorkflowError> {
     let master = master_of(snap, id)?;
-    let entry = snap.commitment(id).expect("checked");
-    let translation = entry.versions.get(lang).and_then(|v| v.as_ref().ok());
-    let record = read_record(repo, snap.commit, &record_path(id, lang))?;
+    let translation = current
+        .commitment(id)
+        .and_then(|e| e.versions.get(lang))
+        .and_then(|v| v.as_ref().ok());
+    let record = read_record(repo, current.commit, &record_path(id, lang))?;
     let status = sync_status(master, translation.map(|t| t.as_ref()), record.as_ref());
-    let translated_units = translation.map(|t| units(t)).unwrap_or_default();
-    let translated_keys: BTreeSet<&str> =
-        translated_units.iter().map(|(k, _)| k.as_str()).collect();
+    let translated_units: HashMap<String, String> = translation
+        .map(|t| units(t).into_iter().collect())
+        .unwrap_or_default();
     let path = master_path(id, snap.master_language());
     let now_units: HashMap<String, String> = units(master).into_iter().collect();
     let granularity = granularity_for(snap.master_language());
@@ -389,20 +468,15 @@ fn report(
         out.push(UnitReport {
             key: u.key.clone(),
             state: u.state.clone(),
-            translated: translated_keys.contains(u.key.as_str()),
+            translated: translated_units.contains_key(&u.key),
+            text: now_units.get(&u.key).cloned().unwrap_or_default(),
+            translation: translated_units.get(&u.key).cloned(),
             diff,
         });
     }
-    // Since the oldest synced commit: on a linear history, the largest count.
-    let master_changes_since_sync = record.as_ref().map(|r| {
-        let commits: BTreeSet<&str> = r.units.values().map(|e| e.commit.as_str()).collect();
-        commits
-            .into_iter()
-            .filter_map(|c| Oid::from_str(c).ok())
-            .filter_map(|c| git::commits_touching_since(repo, snap.commit, c, &path).ok())
-            .max()
-            .unwrap_or(0)
-    });
+    let master_changes_since_sync = record
+        .as_ref()
+        .map(|r| changes_since(repo, r, snap.commit, &path));
     Ok(TranslationStatus {
         commitment: id.to_string(),
         lang: lang.to_string(),
@@ -414,6 +488,18 @@ fn report(
         units: out,
         orphaned: status.orphaned,
     })
+}
+
+/// Commits reachable from `head` that changed `path` since the oldest synced commit of
+/// `record` (on a linear history, the largest count over its commits).
+fn changes_since(repo: &git2::Repository, record: &SyncRecord, head: Oid, path: &str) -> usize {
+    let commits: BTreeSet<&str> = record.units.values().map(|e| e.commit.as_str()).collect();
+    commits
+        .into_iter()
+        .filter_map(|c| Oid::from_str(c).ok())
+        .filter_map(|c| git::commits_touching_since(repo, head, c, path).ok())
+        .max()
+        .unwrap_or(0)
 }
 
 fn stale_notes(
@@ -489,20 +575,39 @@ fn mark(
     wanted: &BTreeSet<String>,
     master_commit: &str,
     reason: Option<String>,
+    round: Option<(String, Oid)>,
     now: i64,
 ) -> Result<Synced, WorkflowError> {
     let head = git::resolve(repo, MAIN)?;
     let snap = plan::load(&CommitFiles { repo, commit: head }, head)?;
     check_lang(&snap, id, lang)?;
-    let master = master_of(&snap, id)?;
+    // The master as of the baseline: main's head, or the round's commit.
+    let round_snap = match &round {
+        None => None,
+        Some((_, commit)) => {
+            let s = plan::load(
+                &CommitFiles {
+                    repo,
+                    commit: *commit,
+                },
+                *commit,
+            )?;
+            check_lang(&s, id, lang)?;
+            Some(s)
+        }
+    };
+    let base = round_snap.as_ref().unwrap_or(&snap);
+    let at = round.as_ref().map_or(head, |(_, c)| *c);
+    let master = master_of(base, id)?;
     let path = master_path(id, snap.master_language());
-    let current = last_touch(repo, head, &path)?.unwrap_or_default();
+    let current = last_touch(repo, at, &path)?.unwrap_or_default();
     if master_commit != current {
+        let place = round.as_ref().map_or("main", |(name, _)| name.as_str());
         return Err(WorkflowError::conflict(
             "master_moved",
             format!(
-                "the master was last changed in {current}, not {master_commit}: look at what \
-                 changed, update the translation, and sync against {current}"
+                "the master on {place} was last changed in {current}, not {master_commit}: \
+                 look at what changed, update the translation, and sync against {current}"
             ),
         ));
     }
@@ -560,6 +665,9 @@ fn mark(
         &master_commit[..master_commit.len().min(12)]
     );
     message.push_str(&format!("\n\nMaster commit: {master_commit}\n"));
+    if let Some((name, _)) = &round {
+        message.push_str(&format!("Baseline: {name}\n"));
+    }
     if let Some(r) = &reason {
         message.push_str(&format!("Reason: {r}\n"));
     }

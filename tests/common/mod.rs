@@ -7,6 +7,8 @@ use std::process::Command;
 
 use codraft::workflow::setup;
 
+pub mod web;
+
 /// A fresh demo data directory (built by the same code as `codraft demo`).
 pub fn demo_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
