@@ -270,6 +270,18 @@ async fn translation_sync_end_to_end() {
     let problems = plan::check_path(env.dir.path()).unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].to_string().contains("en.sync.toml"));
+    // A record for a language the plan does not translate into.
+    std::fs::write(clone.join(format!("{C04}/fr.sync.toml")), "").unwrap();
+    common::git(&clone, &["add", "."]);
+    common::git(&clone, &["commit", "-qm", "a record for fr"]);
+    common::git(&clone, &["push", "-q", "origin", "main"]);
+    let problems = plan::check_path(env.dir.path()).unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[1].to_string().contains("fr.sync.toml")
+            && problems[1].to_string().contains("not a translation language"),
+        "{problems:?}"
+    );
 }
 
 /// The demo's record: the English was synced with the master the 2020-12-31 meeting voted
@@ -352,6 +364,14 @@ async fn demo_english_is_stale_where_the_master_changed_after_the_meeting() {
     );
     assert!(page.contains("href=\"?doc=zh-TW#commitment\""), "{page}");
     assert!(page.contains("href=\"?doc=zh-TW#m2\""), "{page}");
+    // The page's JSON twin carries the same notes.
+    let (_, j) = common::get_json(&format!(
+        "{base}/api/commitments/c04-information-access?lang=en"
+    ))
+    .await;
+    let notes: Vec<&String> = j["stale"].as_object().unwrap().keys().collect();
+    assert_eq!(notes, ["milestone.m2.text", "section.commitment"], "{j}");
+    assert_eq!(j["stale"]["section.commitment"]["changed_on"], "2021-01-05");
     let commitment = page.split("id=\"commitment\"").nth(1).unwrap();
     let section = commitment.split("</section>").next().unwrap();
     assert!(section.contains("stale-note"), "{section}");

@@ -64,7 +64,7 @@ pub async fn commitment(
     State(state): State<AppState>,
     Path(id): Path<String>,
     q: Q,
-) -> Result<Json<views::CommitmentView>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let q = query(q)?;
     let rev = q.rev.as_deref().unwrap_or(DEFAULT_REF);
     let snapshot = state.plan.at(rev).await?;
@@ -90,7 +90,18 @@ pub async fn commitment(
                 p.to_string(),
             )
         })?;
-    Ok(Json(views::commitment(&snapshot, doc, &lang, &lang, false)))
+    let view = views::commitment(&snapshot, doc, &lang, &lang, false);
+    let mut json = serde_json::to_value(&view).unwrap_or_default();
+    if lang != snapshot.master_language() {
+        // A translation: its stale units (unit key → since when), as the page notes them.
+        let stale = state
+            .translations
+            .stale_notes(snapshot.clone(), &id, &lang)
+            .await
+            .unwrap_or_default();
+        json["stale"] = serde_json::to_value(stale).unwrap_or_default();
+    }
+    Ok(Json(json))
 }
 
 pub async fn history(

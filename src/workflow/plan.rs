@@ -191,6 +191,19 @@ pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowErro
             if name.ends_with(".sync.toml") {
                 // A translation's sync record (`doc::sync`): checked, not a version.
                 let path = format!("{dir}/{name}");
+                let lang = name.trim_end_matches(".sync.toml");
+                if !config.plan.translations.iter().any(|l| l == lang) {
+                    problems.push(Problem::new(
+                        &path,
+                        1,
+                        "file",
+                        format!(
+                            "a sync record for \"{lang}\", which is not a translation language \
+                             of this plan (plan.toml [plan] translations)"
+                        ),
+                    ));
+                    continue;
+                }
                 if let Some(bytes) = files.read(&path)? {
                     if let Err(p) = text_of(&path, bytes)
                         .and_then(|text| doc::sync::SyncRecord::parse(&path, &text))
