@@ -91,6 +91,10 @@ enum UserCommand {
         /// on the plan's main branch.
         #[arg(long = "commitment")]
         commitments: Vec<String>,
+        /// The government agency the user works for, as commitments name their lead agencies
+        /// (e.g. 法務部): they answer the public input assigned to it.
+        #[arg(long)]
+        agency: Option<String>,
         /// Login name (default: NAME).
         #[arg(long)]
         id: Option<String>,
@@ -249,6 +253,7 @@ fn user(command: UserCommand) -> Result<ExitCode, BoxError> {
             sector,
             roles,
             commitments,
+            agency,
             id,
             email,
             password_stdin,
@@ -278,6 +283,9 @@ fn user(command: UserCommand) -> Result<ExitCode, BoxError> {
                 sector,
                 roles: roles.into_iter().collect(),
                 commitments: commitments.into_iter().collect(),
+                agency: agency
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty()),
                 password: Some(password.clone()),
             })?;
             println!("created user {} ({}, {})", user.id, user.name, user.sector);

@@ -179,6 +179,7 @@ async fn a_proposal_from_the_form_to_main_in_chromium() {
                 sector,
                 roles: [Role::Drafter].into_iter().collect(),
                 commitments: [C04.to_string()].into_iter().collect::<BTreeSet<_>>(),
+                agency: None,
                 password: Some(format!("{id}-password")),
             })
             .unwrap();
@@ -807,6 +808,7 @@ fn live_drafters(dir: &tempfile::TempDir) -> String {
                 sector,
                 roles: [Role::Drafter].into_iter().collect(),
                 commitments: [C04.to_string()].into_iter().collect::<BTreeSet<_>>(),
+                agency: None,
                 password: Some(format!("{id}-password")),
             })
             .unwrap();

@@ -208,6 +208,7 @@ fn add_people(dir: &std::path::Path) -> BTreeMap<&'static str, String> {
                 sector,
                 roles: roles.into_iter().collect(),
                 commitments: wg.into_iter().map(String::from).collect::<BTreeSet<_>>(),
+                agency: None,
                 password: None,
             })
             .unwrap();

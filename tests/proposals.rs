@@ -61,6 +61,7 @@ impl Env {
                     sector: *sector,
                     roles: roles.iter().copied().collect(),
                     commitments: wg.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
+                    agency: None,
                     password: Some(format!("{id}-password")),
                 })
                 .unwrap();

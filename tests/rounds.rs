@@ -69,6 +69,7 @@ impl Env {
                 sector: Sector::CivilSociety,
                 roles: roles.into_iter().collect(),
                 commitments: Default::default(),
+                agency: None,
                 password: None,
             });
         }

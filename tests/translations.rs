@@ -36,6 +36,7 @@ impl Env {
                     sector: Sector::CivilSociety,
                     roles: [role].into_iter().collect(),
                     commitments: ["c04-information-access".to_string()].into_iter().collect(),
+                    agency: None,
                     password: None,
                 })
                 .unwrap();
@@ -279,7 +280,9 @@ async fn translation_sync_end_to_end() {
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
         problems[1].to_string().contains("fr.sync.toml")
-            && problems[1].to_string().contains("not a translation language"),
+            && problems[1]
+                .to_string()
+                .contains("not a translation language"),
         "{problems:?}"
     );
 }

@@ -42,6 +42,8 @@ pub struct NewUser {
     pub sector: Sector,
     pub roles: BTreeSet<Role>,
     pub commitments: BTreeSet<String>,
+    /// The agency the user works for (see [`User::agency`]).
+    pub agency: Option<String>,
     pub password: Option<String>,
 }
 
@@ -405,6 +407,7 @@ impl Accounts {
             sector: new.sector,
             roles: new.roles,
             commitments: new.commitments,
+            agency: new.agency,
         };
         let record = Record {
             user: user.clone(),
@@ -534,6 +537,7 @@ mod tests {
             sector: Sector::CivilSociety,
             roles: [Role::Drafter].into(),
             commitments: ["c01-open-data-framework".to_string()].into(),
+            agency: None,
             password: password.map(String::from),
         }
     }

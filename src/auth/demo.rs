@@ -30,6 +30,9 @@ pub fn accounts_for(forum: &Forum) -> Result<Vec<NewUser>, AuthError> {
             sector: m.sector.parse().map_err(AuthError::Invalid)?,
             roles,
             commitments: m.working_groups.iter().cloned().collect(),
+            // Government members answer public input for their agency.
+            agency: (m.sector == "government" && !m.organization.is_empty())
+                .then(|| m.organization.clone()),
             password: Some(DEMO_PASSWORD.into()),
         });
     }
@@ -40,6 +43,7 @@ pub fn accounts_for(forum: &Forum) -> Result<Vec<NewUser>, AuthError> {
         sector,
         roles: [role].into(),
         commitments: BTreeSet::new(),
+        agency: None,
         password: Some(DEMO_PASSWORD.into()),
     };
     out.push(staff(

@@ -131,6 +131,10 @@ pub struct User {
     /// The working groups (commitment ids) the user belongs to.
     #[serde(default)]
     pub commitments: BTreeSet<String>,
+    /// The agency the user works for (a government agency as commitments name their lead
+    /// agencies, e.g. `法務部`): they answer the public input assigned to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
 }
 
 impl User {
@@ -210,6 +214,7 @@ mod tests {
             sector: Sector::CivilSociety,
             roles: [Role::Public].into(),
             commitments: ["c01".to_string()].into(),
+            agency: None,
         };
         assert!(!u.is_staff() && u.has(Role::Public) && !u.has(Role::Drafter));
         assert!(u.in_working_group("c01") && !u.in_working_group("c02"));

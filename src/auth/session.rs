@@ -226,6 +226,44 @@ impl LoginLimiter {
         }
     }
 
+    /// Counts one submission from `addr` (its /64 for IPv6) and refuses it, `Err(wait)`, when
+    /// the address already made `max_failures` within the window: the same sliding window used
+    /// as a rate limit on what anyone may send without an account (public input).
+    pub fn take(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.peek(addr, now)?;
+        let [_, key] = keys("", addr);
+        let mut map = lock(&self.failures);
+        if map.len() > 4096 {
+            let window = self.window;
+            map.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
+            });
+        }
+        map.entry(key).or_default().push_back(now);
+        Ok(())
+    }
+
+    /// What [`take`](LoginLimiter::take) would answer, counting nothing: check first, take
+    /// once the submission succeeded, so refused submissions do not count.
+    pub fn peek(&self, addr: IpAddr, now: Instant) -> Result<(), Duration> {
+        let [_, key] = keys("", addr);
+        let mut map = lock(&self.failures);
+        let times = map.entry(key).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= self.max_failures {
+            let wait = (times[0] + self.window).saturating_duration_since(now);
+            return Err(wait.max(Duration::from_secs(1)));
+        }
+        Ok(())
+    }
+
     pub fn succeeded(&self, login: &str) {
         let [key, _] = keys(login, IpAddr::from([0, 0, 0, 0]));
         lock(&self.failures).remove(&key);
@@ -237,6 +275,26 @@ mod tests {
     use super::*;
 
     const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn take_limits_each_address_in_a_sliding_window() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        assert!(l.take(a, t0).is_ok());
+        assert!(l.take(a, t0 + Duration::from_secs(1)).is_ok());
+        let wait = l.take(a, t0 + Duration::from_secs(2)).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(58));
+        assert!(
+            l.take(b, t0 + Duration::from_secs(2)).is_ok(),
+            "per address"
+        );
+        assert!(
+            l.take(a, t0 + Duration::from_secs(60)).is_ok(),
+            "the window slides"
+        );
+    }
 
     #[test]
     fn sessions_live_while_used_and_end_idle_or_at_the_absolute_limit() {

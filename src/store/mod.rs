@@ -40,6 +40,9 @@ pub enum StoreError {
     Git(#[from] git2::Error),
     #[error("the store is shut down")]
     Closed,
+    /// A file codraft keeps beside the repository (e.g. public input's contacts).
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 type Job = Box<dyn FnOnce(&git2::Repository) + Send>;

@@ -8,6 +8,7 @@ mod diff_view;
 mod error;
 mod forum;
 pub mod i18n;
+mod inputs_api;
 mod live;
 pub mod markdown;
 mod pages;
@@ -25,6 +26,7 @@ mod views;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,6 +34,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Accounts, LoginLimiter, Sessions};
+use crate::workflow::inputs::Inputs;
 use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
 use crate::workflow::rounds::Rounds;
@@ -166,6 +169,10 @@ fn escape_html(input: &str) -> String {
     out
 }
 
+/// Public input one address may send per [`INPUT_WINDOW`].
+pub const INPUTS_PER_ADDRESS: usize = 5;
+pub const INPUT_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -174,9 +181,12 @@ pub struct AppState {
     pub proposals: Proposals,
     pub rounds: Rounds,
     pub translations: Translations,
+    pub inputs: Inputs,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
+    /// Public input per address: [`INPUTS_PER_ADDRESS`] per [`INPUT_WINDOW`].
+    pub input_limiter: Arc<LoginLimiter>,
     pub live: LiveHub,
 }
 
@@ -257,6 +267,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rounds/{name}/votes", post(rounds_api::vote))
         .route("/api/rounds/{name}/close", post(rounds_api::close))
         .route("/api/rounds/{name}/minutes", post(rounds_api::minutes))
+        .route(
+            "/api/inputs",
+            get(inputs_api::list)
+                .post(inputs_api::submit)
+                .layer(DefaultBodyLimit::max(inputs_api::MAX_BODY_BYTES)),
+        )
+        .route("/api/inputs/waiting", get(inputs_api::waiting))
+        .route("/api/inputs/{n}", get(inputs_api::get))
+        .route("/api/inputs/{n}/assign", post(inputs_api::assign))
+        .route("/api/inputs/{n}/answer", post(inputs_api::answer))
+        .route("/api/inputs/{n}/hide", post(inputs_api::hide))
         .route("/translations", get(translations::dashboard))
         .route("/translations/{id}/{lang}", get(translations::view))
         .route("/translations/{id}/{lang}/sync", post(translations::sync))
@@ -321,6 +342,7 @@ pub fn app_with(
     let plan = PlanReader::new(store.clone());
     Ok(router(AppState {
         translations: Translations::new(store.clone(), plan.clone()),
+        inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
         plan,
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
@@ -329,6 +351,7 @@ pub fn app_with(
         accounts,
         sessions: Arc::new(Sessions::new()),
         limiter: Arc::new(LoginLimiter::default()),
+        input_limiter: Arc::new(LoginLimiter::new(INPUTS_PER_ADDRESS, INPUT_WINDOW)),
     }))
 }
 

@@ -239,6 +239,7 @@ mod tests {
             sector,
             roles: roles.iter().copied().collect(),
             commitments: wg.iter().map(|s| s.to_string()).collect(),
+            agency: None,
         }
     }
 

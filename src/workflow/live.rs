@@ -976,6 +976,7 @@ mod tests {
                 sector: Sector::Government,
                 roles: [crate::auth::Role::Drafter].into_iter().collect(),
                 commitments: [C04.to_string()].into_iter().collect(),
+                agency: None,
                 password: None,
             })
             .unwrap();

@@ -7,6 +7,7 @@ pub mod approval;
 pub mod compare;
 pub mod consensus;
 pub mod forum;
+pub mod inputs;
 pub mod live;
 pub mod plan;
 pub mod proposal;

@@ -404,6 +404,7 @@ fn demo_users() -> Result<Vec<User>, SetupError> {
             sector: n.sector,
             roles: n.roles,
             commitments: n.commitments,
+            agency: None,
         })
         .collect())
 }
