@@ -153,6 +153,7 @@ fn main() {
                 commitments: ["c04-information-access".to_string()]
                     .into_iter()
                     .collect::<BTreeSet<_>>(),
+                agency: None,
                 password: None,
             })
             .unwrap();
