@@ -8,6 +8,7 @@ mod diff_view;
 mod error;
 mod forum;
 pub mod i18n;
+mod inputs;
 mod inputs_api;
 mod live;
 pub mod markdown;
@@ -60,6 +61,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "translations.html",
         include_str!("../../templates/translations.html"),
+    ),
+    ("inputs.html", include_str!("../../templates/inputs.html")),
+    ("input.html", include_str!("../../templates/input.html")),
+    (
+        "input_new.html",
+        include_str!("../../templates/input_new.html"),
     ),
     (
         "translation.html",
@@ -273,6 +280,15 @@ pub fn router(state: AppState) -> Router {
                 .post(inputs_api::submit)
                 .layer(DefaultBodyLimit::max(inputs_api::MAX_BODY_BYTES)),
         )
+        .route(
+            "/inputs",
+            get(inputs::list)
+                .post(inputs::create)
+                .layer(DefaultBodyLimit::max(inputs_api::MAX_BODY_BYTES)),
+        )
+        .route("/inputs/new", get(inputs::new_form))
+        .route("/inputs/{n}", get(inputs::show))
+        .route("/inputs/{n}/{action}", post(inputs::act))
         .route("/api/inputs/waiting", get(inputs_api::waiting))
         .route("/api/inputs/{n}", get(inputs_api::get))
         .route("/api/inputs/{n}/assign", post(inputs_api::assign))
