@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use codraft::auth::{self, Accounts, NewUser, Role, Sector};
-use codraft::store::Signature;
-use codraft::workflow::{plan, setup, PlanSnapshot};
+use codraft::store::{Signature, Store};
+use codraft::workflow::export::Format;
+use codraft::workflow::translation::Translations;
+use codraft::workflow::{plan, setup, PlanReader, PlanSnapshot};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +62,25 @@ enum Command {
         /// The data directory to create or reuse.
         #[arg(long, default_value = "demo-data")]
         data: PathBuf,
+    },
+    /// Export the whole plan (or a round's version) as one document in one language, Markdown
+    /// or print-ready HTML, with a table of commitments; to standard output without -o.
+    /// 將整份行動方案（或某次論壇會議通過的版本）匯出為單一文件。
+    Export {
+        /// A data directory (holding plan.git) or a bare plan repository.
+        path: PathBuf,
+        /// Document language: the master (default) or one of the plan's translations, e.g. en.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Branch, tag (e.g. rounds/msf-2) or commit to export.
+        #[arg(long = "ref", default_value = "main")]
+        rev: String,
+        /// md or html.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Manage the people who can sign in (DIR/accounts.json, beside the repository).
     /// 管理可登入的使用者帳號（DIR/accounts.json，位於儲存庫之外）。
@@ -189,6 +210,13 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Export {
+            path,
+            lang,
+            rev,
+            format,
+            output,
+        } => export(&path, lang.as_deref(), &rev, &format, output.as_deref()),
         Command::User { command } => user(command),
         Command::Demo { listen, data } => {
             if setup::demo(&data)? {
@@ -201,6 +229,55 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `codraft export`: the same document `/export` serves, read through the same store.
+fn export(
+    path: &std::path::Path,
+    lang: Option<&str>,
+    rev: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode, BoxError> {
+    let format = Format::parse(format).ok_or("--format is md or html")?;
+    let data_repo = setup::repo_path(path);
+    let repo = if data_repo.join("HEAD").exists() {
+        data_repo
+    } else if path.join("HEAD").exists() && path.join("objects").is_dir() {
+        path.to_path_buf()
+    } else {
+        return Err(format!(
+            "{} is neither a data directory (holding plan.git) nor a bare plan repository",
+            path.display()
+        )
+        .into());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let doc = runtime.block_on(async {
+        let store = Store::open(&repo)?;
+        let plan = PlanReader::new(store.clone());
+        let translations = Translations::new(store, plan.clone());
+        let render = codraft::web::Renderer::new()?;
+        Ok::<_, BoxError>(
+            codraft::web::export::document(&plan, &translations, &render, rev, lang, format)
+                .await?,
+        )
+    })?;
+    match output {
+        Some(file) => {
+            std::fs::write(file, &doc.body).map_err(|e| format!("{}: {e}", file.display()))?;
+            eprintln!("wrote {}", file.display());
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(doc.body.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// The accounts of a data directory, which must hold a plan (so that a mistyped `--data`
 /// does not start an accounts file of its own).

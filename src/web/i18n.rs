@@ -598,6 +598,24 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("rp_open_correction", "建立更正提案", "Open the correction proposal"),
     ("rp_err_reason_required", "不同意或否決時必須說明理由：請填寫理由後再送出。", "A disagree or block vote must give its reason: write the reason and send it again."),
     ("rp_err_bad_choice", "請選擇同意、棄權、不同意或否決。", "Choose agree, abstain, disagree or block."),
+    // ---- export
+    ("ex_nav", "匯出行動方案", "Export the plan"),
+    ("ex_title", "匯出行動方案", "Export the plan"),
+    ("ex_intro", "整份行動方案（目前版本或論壇會議通過的版本）匯出為單一文件，每種語言一份，提供 Markdown 與可列印的 HTML，附承諾事項一覽，供提交與審閱。", "The whole plan (the current version or a version a forum round approved) as one document per language, in Markdown and print-ready HTML, with a table of commitments, for submission and review."),
+    ("ex_main_version", "目前版本", "Current version"),
+    ("ex_round_version", "論壇會議{round}通過的版本", "Approved at round {round}"),
+    ("ex_cli_hint", "也可在命令列匯出：", "From the command line:"),
+    ("ex_toc", "承諾事項一覽", "Commitments"),
+    ("ex_ref", "版本名稱", "Ref"),
+    ("ex_commit", "版本代碼（commit）", "Commit"),
+    ("ex_date", "日期", "Date"),
+    ("ex_colon", "：", ": "),
+    ("ex_commitment_no", "承諾事項{n}", "Commitment {n}"),
+    ("ex_version_round", "本文件為論壇會議{round}於{date}達成共識通過的版本。", "This is the version the forum approved by consensus at round {round} on {date}."),
+    ("ex_version_ref", "本文件為{ref}於{date}的版本。", "This is the version of {ref} as of {date}."),
+    ("ex_not_translated_label", "尚未翻譯：", "Not translated yet:"),
+    ("ex_not_translated", "此承諾事項尚無英文版本，以下為中文主版本。", "this commitment has no English version yet; the Chinese master text follows."),
+    ("ex_invalid", "以下承諾事項的文件有格式問題，未列入本文件", "Left out because their documents have problems"),
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod api;
 mod diff_view;
 mod error;
+pub mod export;
 mod forum;
 pub mod i18n;
 mod inputs;
@@ -58,6 +59,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("diff.html", include_str!("../../templates/diff.html")),
     ("sync.html", include_str!("../../templates/sync.html")),
+    ("export.html", include_str!("../../templates/export.html")),
+    (
+        "export_index.html",
+        include_str!("../../templates/export_index.html"),
+    ),
     (
         "translations.html",
         include_str!("../../templates/translations.html"),
@@ -306,6 +312,8 @@ pub fn router(state: AppState) -> Router {
             "/api/commitments/{id}/translations/{lang}/sync",
             post(translations_api::sync),
         )
+        // ---- export
+        .route("/export", get(export::export))
         .fallback(pages::fallback)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -6,6 +6,7 @@
 pub mod approval;
 pub mod compare;
 pub mod consensus;
+pub mod export;
 pub mod forum;
 pub mod inputs;
 pub mod live;
