@@ -218,7 +218,7 @@ async fn render_form(state: &AppState, c: &Ctx, mut kept: Kept, status: StatusCo
         .iter()
         .find(|o| o["id"] == kept.commitment.as_str())
         .map(|o| o["sections"].clone())
-        .unwrap_or_default();
+        .unwrap_or_else(|| serde_json::json!([]));
     let mut ctx = tera::Context::new();
     ctx.insert("commitments", &options);
     ctx.insert("sections", &sections);
