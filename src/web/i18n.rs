@@ -335,6 +335,15 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("ts_err_reason_required", "有單位的譯文自上次同步後未修改：請填寫理由說明為何仍然適用。", "A ticked unit's translation did not change since its last sync: give a reason why it still fits."),
     ("ts_err_no_units", "請至少勾選一個單位。", "Tick at least one unit."),
     ("ts_err_not_translated", "勾選的單位尚未翻譯。", "A ticked unit is not translated yet."),
+    // ---- comments
+    ("cm_title", "留言", "Comments"),
+    ("cm_intro", "登入者可對承諾事項或其中一段留言；留言跟著段落代號，段落文字修改後仍會留在原段落。", "Signed-in people comment on the commitment or one of its sections; a comment follows its section's id, so it stays with the section however its text is edited."),
+    ("cm_removed", "已刪除段落上的留言", "Comments on sections the commitment no longer has"),
+    ("cm_on", "留言對象", "Comment on"),
+    ("cm_body", "留言內容（可使用 Markdown）", "Your comment (Markdown works)"),
+    ("cm_submit", "送出留言", "Comment"),
+    ("cm_sign_in", "後即可留言；不需帳號也可以「提出意見」。", "to comment — or send input without an account."),
+    ("cm_hidden", "此留言已由秘書處隱藏，理由：", "The secretariat hid this comment. Reason:"),
     // ---- public input
     ("in_nav", "民眾意見", "Input"),
     ("in_title", "民眾意見與回應", "Public input and responses"),

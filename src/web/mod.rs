@@ -4,6 +4,7 @@
 //! Templates and CSS are compiled into the binary, so `codraft` runs from any folder.
 
 mod api;
+mod comments;
 mod diff_view;
 mod error;
 pub mod export;
@@ -36,6 +37,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Accounts, LoginLimiter, Sessions};
+use crate::workflow::comments::Comments;
 use crate::workflow::inputs::Inputs;
 use crate::workflow::live::LiveHub;
 use crate::workflow::proposal::Proposals;
@@ -59,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("diff.html", include_str!("../../templates/diff.html")),
     ("sync.html", include_str!("../../templates/sync.html")),
+    (
+        "comments.html",
+        include_str!("../../templates/comments.html"),
+    ),
     ("export.html", include_str!("../../templates/export.html")),
     (
         "export_index.html",
@@ -195,6 +201,7 @@ pub struct AppState {
     pub rounds: Rounds,
     pub translations: Translations,
     pub inputs: Inputs,
+    pub comments: Comments,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -217,6 +224,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/commitments", get(api::commitments))
         .route("/api/commitments/{id}", get(api::commitment))
         .route("/api/commitments/{id}/history", get(api::history))
+        .route(
+            "/api/commitments/{id}/comments",
+            get(comments::list_api).post(comments::add_api),
+        )
+        .route(
+            "/api/commitments/{id}/comments/{n}/hide",
+            post(comments::hide_api),
+        )
+        .route("/commitments/{id}/comments", post(comments::add_form))
+        .route(
+            "/commitments/{id}/comments/{n}/hide",
+            post(comments::hide_form),
+        )
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route("/proposals", get(proposals::list).post(proposals::create))
@@ -367,6 +387,7 @@ pub fn app_with(
     Ok(router(AppState {
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
+        comments: Comments::new(store.clone(), crate::workflow::system_clock()),
         plan,
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),

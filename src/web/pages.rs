@@ -248,6 +248,9 @@ pub async fn commitment(
         );
         ctx.insert("stale", &stale);
     }
+    if let Some(comments) = super::comments::section(&state, &snapshot, &id).await {
+        ctx.insert("comments", &comments);
+    }
     if let Some(rounds) =
         super::round_changes::commitment_section(&state, &snapshot, &id, c.lang).await
     {

@@ -4,6 +4,7 @@
 //! is what `codraft check` runs). Knows nothing of HTTP.
 
 pub mod approval;
+pub mod comments;
 pub mod compare;
 pub mod consensus;
 pub mod export;
