@@ -6,6 +6,7 @@
 //! the field. Nothing here panics on any input.
 
 pub(crate) mod commitment;
+pub mod completeness;
 pub mod form;
 mod month;
 mod plan;

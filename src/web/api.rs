@@ -92,6 +92,7 @@ pub async fn commitment(
         })?;
     let view = views::commitment(&snapshot, doc, &lang, &lang, false);
     let mut json = serde_json::to_value(&view).unwrap_or_default();
+    json["to_fill"] = serde_json::to_value(crate::doc::completeness::gaps(doc)).unwrap_or_default();
     if lang != snapshot.master_language() {
         // A translation: its stale units (unit key → since when), as the page notes them.
         let stale = state
@@ -114,7 +115,11 @@ pub async fn history(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let snapshot = state.plan.at(rev).await?;
     let commits = state.plan.commitment_history(&snapshot, &id, limit).await?;
-    Ok(Json(
-        serde_json::json!({"id": id, "commits": views::commits(&snapshot, commits)}),
-    ))
+    let leads =
+        crate::workflow::lead_history::lead_history(state.plan.store(), &snapshot, &id).await?;
+    Ok(Json(serde_json::json!({
+        "id": id,
+        "commits": views::commits(&snapshot, commits),
+        "lead_agencies": leads,
+    })))
 }

@@ -335,6 +335,17 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("ts_err_reason_required", "有單位的譯文自上次同步後未修改：請填寫理由說明為何仍然適用。", "A ticked unit's translation did not change since its last sync: give a reason why it still fits."),
     ("ts_err_no_units", "請至少勾選一個單位。", "Tick at least one unit."),
     ("ts_err_not_translated", "勾選的單位尚未翻譯。", "A ticked unit is not translated yet."),
+    // ---- still to fill in
+    ("tf_title", "待補充", "Still to fill in"),
+    ("tf_intro", "方案核定時尚未確定的欄位，之後可透過修正提案補上。", "Fields not known when the plan was approved; they are filled in later through proposals."),
+    ("tf_empty", "空白", "empty"),
+    ("tf_fill", "以修正提案補充", "Fill in through a proposal"),
+    // ---- lead agency history
+    ("lh_title", "主辦機關沿革", "Lead agencies over time"),
+    ("lh_since", "自", "Since"),
+    ("lh_by", "變更", "Changed by"),
+    ("lh_current", "目前", "current"),
+    ("lh_changes", "所有修改", "Every change"),
     // ---- comments
     ("cm_title", "留言", "Comments"),
     ("cm_intro", "登入者可對承諾事項或其中一段留言；留言跟著段落代號，段落文字修改後仍會留在原段落。", "Signed-in people comment on the commitment or one of its sections; a comment follows its section's id, so it stays with the section however its text is edited."),

@@ -230,6 +230,28 @@ pub async fn commitment(
             let view = views::commitment(&snapshot, doc, &doc_lang, c.lang.code(), true);
             ctx.insert("title", &view.title);
             ctx.insert("c", &view);
+            // What is still to be filled in (through proposals), labelled in the UI language.
+            let headings: Vec<(String, String)> = doc
+                .sections
+                .iter()
+                .map(|s| (s.id.clone(), s.heading.clone()))
+                .collect();
+            let to_fill: Vec<serde_json::Value> = crate::doc::completeness::gaps(doc)
+                .into_iter()
+                .map(|g| {
+                    let label = if g.label.is_empty() {
+                        let field = match g.key.strip_prefix("section.") {
+                            Some(id) => format!("section.{id}.text"),
+                            None => g.key.clone(),
+                        };
+                        super::live::describe(&field, &c, &headings).0
+                    } else {
+                        g.label.clone()
+                    };
+                    serde_json::json!({"key": g.key, "label": label, "state": g.state, "text": g.text})
+                })
+                .collect();
+            ctx.insert("to_fill", &to_fill);
         }
     }
     if doc_lang != snapshot.master_language() {
@@ -283,6 +305,10 @@ pub async fn history(
     ctx.insert("id", &id);
     ctx.insert("title", &title);
     ctx.insert("commits", &views::commits(&snapshot, commits));
+    let leads = crate::workflow::lead_history::lead_history(state.plan.store(), &snapshot, &id)
+        .await
+        .unwrap_or_default();
+    ctx.insert("leads", &leads);
     ctx.insert("json_url", &format!("/api/commitments/{id}/history"));
     c.render(&state, "history.html", ctx)
 }

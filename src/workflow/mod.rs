@@ -10,6 +10,7 @@ pub mod consensus;
 pub mod export;
 pub mod forum;
 pub mod inputs;
+pub mod lead_history;
 pub mod live;
 pub mod plan;
 pub mod proposal;
