@@ -67,9 +67,9 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let location = res.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with("/inputs/1?"), "{location}");
+    assert!(location.starts_with("/inputs/4?"), "{location}");
     let p = web.get(None, &location).await;
-    assert!(p.body.contains("Your input was received as #1."));
+    assert!(p.body.contains("Your input was received as #4."));
     assert!(p
         .body
         .contains("Routed to <strong lang=\"zh-TW\">法務部</strong>"));
@@ -88,34 +88,34 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
     );
     let list = web.get(None, "/inputs?lang=en").await;
     assert!(list.body.contains("法務部"));
-    assert!(list.body.contains("href=\"/inputs/1\""));
+    assert!(list.body.contains("href=\"/inputs/4\""));
 
     // The secretariat sees the contact; a government member of another agency sees no
     // answer form and is refused; the lead agency answers.
     let sec = web.sign_in("secretariat").await;
-    let p = web.get(Some(&sec), "/inputs/1?lang=en").await;
+    let p = web.get(Some(&sec), "/inputs/4?lang=en").await;
     assert!(p.body.contains("wang@example.org"));
     assert!(p.body.contains("id=\"hide\""));
     let other = web.sign_in("yating-huang").await;
-    let p = web.get(Some(&other), "/inputs/1?lang=en").await;
+    let p = web.get(Some(&other), "/inputs/4?lang=en").await;
     assert!(!p.body.contains("id=\"answer\""));
     let before = refs(dir.path());
     let a = web
         .post(
             &other,
-            "/inputs/1/answer?lang=en",
+            "/inputs/4/answer?lang=en",
             &[("outcome", "not_adopted"), ("reasons", "x")],
         )
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let moj = web.sign_in("shufen-kuo").await;
-    let p = web.get(Some(&moj), "/inputs/1?lang=en").await;
+    let p = web.get(Some(&moj), "/inputs/4?lang=en").await;
     assert!(p.body.contains("id=\"answer\""));
     // Adopted without what took it in: refused, the reasons kept.
     let a = web
         .post(
             &moj,
-            "/inputs/1/answer?lang=en",
+            "/inputs/4/answer?lang=en",
             &[
                 ("outcome", "adopted"),
                 ("reasons", "已納入指標二。"),
@@ -129,7 +129,7 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
     let a = web
         .post(
             &moj,
-            "/inputs/1/answer?lang=en",
+            "/inputs/4/answer?lang=en",
             &[("outcome", "adopted"), ("reasons", "已納入指標二。")],
         )
         .await;
@@ -158,7 +158,7 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
     let a = web
         .post(
             &moj,
-            "/inputs/1/answer?lang=en",
+            "/inputs/4/answer?lang=en",
             &[
                 ("outcome", "adopted"),
                 ("reasons", "已納入指標二之統計項目。"),
@@ -167,14 +167,16 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", main_text(&a.body));
-    let p = web.get(None, "/inputs/1?lang=en").await;
+    let p = web.get(None, "/inputs/4?lang=en").await;
     assert!(p.body.contains("badge-outcome-adopted\">Adopted</span>"));
     assert!(p.body.contains("已納入指標二之統計項目。"));
     assert!(p
         .body
         .contains("Taken in by: <a href=\"/proposals/1\">Proposal #1</a>"));
     let list = web.get(None, "/inputs?lang=en").await;
-    assert!(list.body.contains("No input is waiting for an answer."));
+    let waiting = list.body.split("id=\"h-waiting\"").nth(1).unwrap();
+    let waiting = waiting.split("</section>").next().unwrap();
+    assert!(!waiting.contains("法務部"), "{waiting}");
 
     // A signed-in sender's form must carry the session's token.
     let before = refs(dir.path());
@@ -217,15 +219,57 @@ async fn a_citizens_input_is_followed_from_the_form_to_the_response() {
     let a = web
         .post(
             &sec,
-            "/inputs/2/hide?lang=en",
+            "/inputs/5/hide?lang=en",
             &[("reason", "重複（同 #1）")],
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", main_text(&a.body));
-    let p = web.get(None, "/inputs/2?lang=en").await;
+    let p = web.get(None, "/inputs/5?lang=en").await;
     assert!(p.body.contains("The secretariat hid this input."));
     assert!(p.body.contains("重複（同 #1）"));
     assert!(!p.body.contains("每季"), "the text is withheld");
     let unknown = web.get(None, "/inputs/99").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+/// The demo's own loop: a citizen's input of 2020-12-14 on commitment 4, answered by its lead
+/// agency on 2021-01-05 as adopted, links to the diff of the commit that took it in.
+#[tokio::test]
+async fn the_demo_input_leads_to_the_change_it_caused() {
+    let dir = common::demo_dir();
+    let base = common::start_server(dir.path()).await;
+    let web = Web::new(&base);
+    let list = web.get(None, "/inputs?lang=en").await;
+    assert!(
+        list.body.contains("All input (3)"),
+        "{}",
+        main_text(&list.body)
+    );
+    let waiting = list.body.split("id=\"h-waiting\"").nth(1).unwrap();
+    assert!(waiting.contains("科技部"), "#3 waits for its lead agency");
+    let p = web.get(None, "/inputs/1?lang=en").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("林怡君"));
+    assert!(p.body.contains("badge-outcome-adopted\">Adopted</span>"));
+    let commit = common::git(
+        &setup::repo_path(dir.path()),
+        &[
+            "log",
+            "--format=%H %P",
+            "-1",
+            "--grep=依推動小組第2次會議結論修正指標二文字",
+            "main",
+        ],
+    );
+    let (commit, parent) = commit.trim().split_once(' ').unwrap();
+    let link = format!("/compare?from={parent}&amp;to={commit}");
+    assert!(p.body.contains(&link), "{}", main_text(&p.body));
+    let diff = web
+        .get(None, &format!("/compare?from={parent}&to={commit}&lang=en"))
+        .await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(diff.body.contains("<ins>") && diff.body.contains("承辦人員"));
+    let p = web.get(None, "/inputs/2?lang=en").await;
+    assert!(p.body.contains("Not adopted"));
+    assert!(p.body.contains("What public problem does it address?"));
 }

@@ -78,11 +78,11 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     // Sent without an account: numbered, routed to c04's lead agency.
     let (st, v) = env.post(None, "/api/inputs", change_input()).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
-    assert_eq!(v["number"], 1);
+    assert_eq!(v["number"], 4, "the demo has 3 inputs");
     assert_eq!(v["assignment"]["agencies"], json!(["法務部"]));
     assert!(v.get("contact").is_none(), "{v}");
     // The contact is nowhere in the repository, only beside it.
-    let file = env.git(&["show", "records:inputs/1.toml"]);
+    let file = env.git(&["show", "records:inputs/4.toml"]);
     assert!(
         file.contains("王小明") && !file.contains("wang@example.org"),
         "{file}"
@@ -95,22 +95,22 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     assert!(!env
         .git(&["log", "--all", "-p", "--format=%an %ae %B"])
         .contains("wang@example.org"));
-    let private = env.dir.path().join("private/inputs/1.txt");
+    let private = env.dir.path().join("private/inputs/4.txt");
     assert_eq!(
         std::fs::read_to_string(private).unwrap(),
         "wang@example.org, 0912-345-678"
     );
-    let got = env.get("/api/inputs/1").await;
+    let got = env.get("/api/inputs/4").await;
     assert_eq!(got["title"], "請公開各機關不予提供資訊之理由統計");
     let waiting = env.get("/api/inputs/waiting").await;
     assert_eq!(waiting[0]["agency"], "法務部", "{waiting}");
-    assert_eq!(waiting[0]["inputs"][0]["number"], 1);
+    assert_eq!(waiting[0]["inputs"][0]["number"], 4);
 
     // Someone of another agency may not answer; nothing is written.
     let before = env.refs();
     let answer = json!({"outcome": "not_adopted", "reasons": "無"});
     let (st, v) = env
-        .post(Some("yating-huang"), "/api/inputs/1/answer", answer)
+        .post(Some("yating-huang"), "/api/inputs/4/answer", answer)
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     common::assert_error(&v, "not_assigned_agency");
@@ -118,7 +118,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/1/answer",
+            "/api/inputs/4/answer",
             json!({"outcome": "adopted", "reasons": "採納"}),
         )
         .await;
@@ -134,7 +134,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
             .unwrap()
             .extend(link.as_object().unwrap().clone());
         let (st, v) = env
-            .post(Some("shufen-kuo"), "/api/inputs/1/answer", a)
+            .post(Some("shufen-kuo"), "/api/inputs/4/answer", a)
             .await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{link}: {v}");
     }
@@ -153,7 +153,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/1/answer",
+            "/api/inputs/4/answer",
             json!({"outcome": "adopted", "reasons": "已納入指標二之統計項目。", "proposal": n}),
         )
         .await;
@@ -165,18 +165,25 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
         json!({"kind": "proposal", "number": n})
     );
     let log = env.git(&["log", "-1", "--format=%an%n%s", "records"]);
-    assert!(log.contains("郭淑芬") && log.contains("Input #1 answered by 法務部: adopted"));
+    assert!(log.contains("郭淑芬") && log.contains("Input #4 answered by 法務部: adopted"));
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/1/answer",
+            "/api/inputs/4/answer",
             json!({"outcome": "not_adopted", "reasons": "改變主意"}),
         )
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     common::assert_error(&v, "already_answered");
     let waiting = env.get("/api/inputs/waiting").await;
-    assert_eq!(waiting, json!([]));
+    assert!(
+        waiting
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["agency"] != "法務部"),
+        "{waiting}"
+    );
 
     // A new commitment: the secretariat routes it, then the agency answers.
     let (st, v) = env
@@ -198,7 +205,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/2/answer",
+            "/api/inputs/5/answer",
             json!({"outcome": "not_adopted", "reasons": "x"}),
         )
         .await;
@@ -206,7 +213,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/2/assign",
+            "/api/inputs/5/assign",
             json!({"agency": "法務部"}),
         )
         .await;
@@ -218,7 +225,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("secretariat"),
-            "/api/inputs/2/assign",
+            "/api/inputs/5/assign",
             json!({"agency": "法務部"}),
         )
         .await;
@@ -226,7 +233,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/2/answer",
+            "/api/inputs/5/answer",
             json!({"outcome": "not_adopted", "reasons": "非本部主管業務，已轉請工程會研議。"}),
         )
         .await;
@@ -238,7 +245,7 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/3/hide",
+            "/api/inputs/6/hide",
             json!({"reason": "x"}),
         )
         .await;
@@ -246,24 +253,24 @@ async fn a_citizens_input_is_followed_to_its_reasoned_response() {
     let (st, v) = env
         .post(
             Some("secretariat"),
-            "/api/inputs/3/hide",
+            "/api/inputs/6/hide",
             json!({"reason": "重複送出（同 #1）"}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let got = env.get("/api/inputs/3").await;
+    let got = env.get("/api/inputs/6").await;
     assert_eq!(got["hidden"]["reason"], "重複送出（同 #1）");
     assert_eq!(got["title"], "");
     assert_eq!(got["text"], "");
     let list = env.get("/api/inputs").await;
-    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert_eq!(list.as_array().unwrap().len(), 6);
     assert_eq!(list[0]["text"], "", "hidden in the list too");
     let log = env.git(&["log", "-1", "--format=%an%n%s", "records"]);
-    assert!(log.contains("Input #3 hidden: 重複送出（同 #1）"), "{log}");
+    assert!(log.contains("Input #6 hidden: 重複送出（同 #1）"), "{log}");
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/3/answer",
+            "/api/inputs/6/answer",
             json!({"outcome": "not_adopted", "reasons": "x"}),
         )
         .await;
@@ -392,14 +399,14 @@ async fn bad_input_is_refused_with_nothing_written_and_the_rate_limit_holds() {
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
-            "/api/inputs/1/answer",
+            "/api/inputs/4/answer",
             json!({"outcome": "maybe", "reasons": "x"}),
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     common::assert_error(&v, "bad_outcome");
     let (st, _) = env
-        .post(None, "/api/inputs/1/hide", json!({"reason": "x"}))
+        .post(None, "/api/inputs/4/hide", json!({"reason": "x"}))
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert_eq!(env.refs(), before, "nothing was written");
@@ -413,5 +420,5 @@ async fn bad_input_is_refused_with_nothing_written_and_the_rate_limit_holds() {
     let (st, v) = env.post(None, "/api/inputs", change_input()).await;
     assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{v}");
     common::assert_error(&v, "rate_limited");
-    assert_eq!(env.get("/api/inputs").await.as_array().unwrap().len(), 5);
+    assert_eq!(env.get("/api/inputs").await.as_array().unwrap().len(), 8);
 }

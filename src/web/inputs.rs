@@ -73,7 +73,8 @@ struct InputView {
     adopted_label: Option<String>,
 }
 
-fn view(r: &InputRecord, snap: &PlanSnapshot, now: i64) -> InputView {
+/// `parent`: the first parent of the commit an adopted input names, for a link to its diff.
+fn view(r: &InputRecord, snap: &PlanSnapshot, now: i64, parent: Option<&str>) -> InputView {
     let r = r.public();
     let master = r
         .commitment
@@ -91,7 +92,10 @@ fn view(r: &InputRecord, snap: &PlanSnapshot, now: i64) -> InputView {
             Some(name.clone()),
         ),
         Some(AdoptedBy::Commit { id }) => (
-            Some(format!("/compare?from={}~1&to={}", encode(id), encode(id))),
+            Some(match parent {
+                Some(p) => format!("/compare?from={}&to={}", encode(p), encode(id)),
+                None => format!("/?ref={}", encode(id)),
+            }),
             Some(id.get(..10).unwrap_or(id).to_string()),
         ),
         None => (None, None),
@@ -162,7 +166,7 @@ pub async fn list(
     let rows: Vec<InputView> = inputs
         .iter()
         .filter(|r| filter.is_none() || r.commitment == filter)
-        .map(|r| view(r, &snap, now))
+        .map(|r| view(r, &snap, now, None))
         .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("inputs", &rows);
@@ -419,7 +423,25 @@ async fn render_input(
         .flat_map(|m| m.front.lead_agencies.iter().cloned())
         .collect();
     let mut ctx = tera::Context::new();
-    ctx.insert("i", &view(&record, &snap, now()));
+    let parent = match record.response.as_ref().and_then(|a| a.adopted_by.as_ref()) {
+        Some(AdoptedBy::Commit { id }) => {
+            let id = id.clone();
+            state
+                .plan
+                .store()
+                .read(move |repo| {
+                    let oid = crate::store::Oid::from_str(&id).map_err(|e| {
+                        crate::store::StoreError::Git(git2::Error::from_str(&e.to_string()))
+                    })?;
+                    crate::store::git::commit_info(repo, oid)
+                })
+                .await
+                .ok()
+                .and_then(|c| c.parents.first().cloned())
+        }
+        _ => None,
+    };
+    ctx.insert("i", &view(&record, &snap, now(), parent.as_deref()));
     ctx.insert("can", &can);
     ctx.insert("contact", &contact);
     ctx.insert("agencies", &agencies);

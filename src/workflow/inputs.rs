@@ -25,7 +25,16 @@ use crate::store::{git, FileChange, Oid, Signature, Store, StoreError};
 use super::plan::{self, CommitFiles};
 use super::proposal::{signature, MAIN};
 use super::records::{self, read_toml, to_toml};
+use super::rounds::Now;
 use super::{round_tags, Clock, WorkflowError};
+
+/// `user`'s signature at `now`.
+fn signature_at(user: &User, now: Now) -> Signature {
+    let mut sig = signature(user);
+    sig.seconds = now.seconds;
+    sig.offset_minutes = now.offset_minutes;
+    sig
+}
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -346,105 +355,7 @@ impl Inputs {
     /// Checks an input's own fields (kinds, lengths, characters), before anything is counted
     /// or written; [`Inputs::submit`] then checks it against the plan and records it.
     pub fn check(&self, new: NewInput, user: Option<&User>) -> Result<CheckedInput, WorkflowError> {
-        let kind = InputKind::parse(&new.kind).ok_or_else(|| {
-            WorkflowError::bad_input("bad_kind", "kind is new_commitment, change or deletion")
-        })?;
-        check_text("title", &new.title, MAX_TITLE_CHARS, true)?;
-        check_text("name", &new.name, MAX_NAME_CHARS, true)?;
-        if new.name.contains(['<', '>', '\n', '\r']) {
-            return Err(WorkflowError::bad_input(
-                "bad_name",
-                "a name is one line without < or >",
-            ));
-        }
-        check_text("organisation", &new.organisation, MAX_NAME_CHARS * 2, false)?;
-        check_text("contact", &new.contact, MAX_CONTACT_CHARS, false)?;
-        check_text(
-            "text",
-            &new.text,
-            MAX_TEXT_CHARS,
-            kind != InputKind::NewCommitment,
-        )?;
-        let mut fields = BTreeMap::new();
-        let mut total = new.text.chars().count();
-        for (k, v) in &new.fields {
-            let Some(key) = NEW_COMMITMENT_FIELDS.iter().find(|f| **f == k.as_str()) else {
-                return Err(WorkflowError::bad_input(
-                    "unknown_field",
-                    format!(
-                        "\"{k}\" is not a field of the commitment form ({})",
-                        NEW_COMMITMENT_FIELDS.join(", ")
-                    ),
-                ));
-            };
-            check_text(key, v, MAX_TEXT_CHARS, false)?;
-            total += v.chars().count();
-            if !v.trim().is_empty() {
-                fields.insert(key.to_string(), clean(v));
-            }
-        }
-        if total > MAX_TEXT_CHARS * 2 {
-            return Err(WorkflowError::bad_input(
-                "too_long",
-                format!("the input is longer than {} characters", MAX_TEXT_CHARS * 2),
-            ));
-        }
-        let commitment = new
-            .commitment
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty());
-        let section = new
-            .section
-            .map(|c| c.trim().trim_start_matches('#').to_string())
-            .filter(|c| !c.is_empty());
-        match kind {
-            InputKind::NewCommitment if commitment.is_some() || section.is_some() => {
-                return Err(WorkflowError::bad_input(
-                    "bad_input_kind",
-                    "a new commitment names no existing commitment or section",
-                ))
-            }
-            InputKind::NewCommitment if fields.is_empty() && new.text.trim().is_empty() => {
-                return Err(WorkflowError::bad_input(
-                    "missing_field",
-                    "describe the commitment you propose",
-                ))
-            }
-            InputKind::Change | InputKind::Deletion if commitment.is_none() => {
-                return Err(WorkflowError::bad_input(
-                    "missing_field",
-                    "name the commitment this input is about",
-                ))
-            }
-            InputKind::Deletion if section.is_some() => {
-                return Err(WorkflowError::bad_input(
-                    "bad_input_kind",
-                    "a deletion is of a whole commitment",
-                ))
-            }
-            _ => {}
-        }
-        let now = (self.clock)();
-        let record = InputRecord {
-            number: 0,
-            kind,
-            commitment,
-            section,
-            title: clean(&new.title),
-            text: clean(&new.text),
-            fields,
-            name: clean(&new.name),
-            organisation: clean(&new.organisation),
-            user: user.map(|u| u.id.clone()),
-            submitted_at: now,
-            assignment: None,
-            response: None,
-            hidden: None,
-        };
-        Ok(CheckedInput {
-            record,
-            contact: clean(&new.contact),
-        })
+        check_input(new, user, (self.clock)())
     }
 
     /// Records a checked input (see the module doc): the commitment and section must exist
@@ -452,7 +363,7 @@ impl Inputs {
     pub async fn submit(&self, input: CheckedInput) -> Result<InputRecord, WorkflowError> {
         let private = self.private.clone();
         self.store
-            .write(move |repo| Ok(submit(repo, input.record, &input.contact, &private)))
+            .write(move |repo| Ok(submit_job(repo, input, &private, 0)))
             .await?
     }
 
@@ -463,38 +374,9 @@ impl Inputs {
         number: u32,
         agency: String,
     ) -> Result<InputRecord, WorkflowError> {
-        if !user.has(Role::Admin) {
-            return Err(WorkflowError::Forbidden(
-                "only the secretariat routes input".into(),
-            ));
-        }
-        let agency = agency.trim().to_string();
-        check_text("agency", &agency, MAX_NAME_CHARS, true)?;
-        let now = (self.clock)();
+        let now = Now::utc((self.clock)());
         self.store
-            .write(move |repo| {
-                Ok((|| {
-                    let mut r = load(repo, number)?;
-                    if r.response.is_some() {
-                        return Err(WorkflowError::conflict(
-                            "already_answered",
-                            format!("input #{number} is answered already"),
-                        ));
-                    }
-                    r.assignment = Some(Assignment {
-                        agencies: vec![agency.clone()],
-                        by: user.id.clone(),
-                        at: now,
-                    });
-                    save(
-                        repo,
-                        &r,
-                        &signature(&user),
-                        &format!("Input #{number} routed to {agency}"),
-                    )?;
-                    Ok(r)
-                })())
-            })
+            .write(move |repo| Ok(route_job(repo, &user, number, agency, now)))
             .await?
     }
 
@@ -505,113 +387,9 @@ impl Inputs {
         number: u32,
         answer: Answer,
     ) -> Result<InputRecord, WorkflowError> {
-        let outcome = Outcome::parse(&answer.outcome).ok_or_else(|| {
-            WorkflowError::bad_input(
-                "bad_outcome",
-                "outcome is adopted, partly_adopted or not_adopted",
-            )
-        })?;
-        check_text("reasons", &answer.reasons, MAX_REASON_CHARS, true)?;
-        let given = [
-            answer.proposal.map(|n| AdoptedBy::Proposal { number: n }),
-            answer
-                .round
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| AdoptedBy::Round {
-                    name: s.trim_start_matches(round_tags::TAG_PREFIX).to_string(),
-                }),
-            answer
-                .commit
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| AdoptedBy::Commit { id: s.to_string() }),
-        ];
-        let mut given: Vec<AdoptedBy> = given.into_iter().flatten().collect();
-        if given.len() > 1 {
-            return Err(WorkflowError::bad_input(
-                "bad_link",
-                "name one proposal, round or commit that took the input in",
-            ));
-        }
-        let adopted_by = given.pop();
-        if outcome != Outcome::NotAdopted && adopted_by.is_none() {
-            return Err(WorkflowError::bad_input(
-                "link_required",
-                "adopted input names the proposal, round or commit that took it in",
-            ));
-        }
-        let now = (self.clock)();
+        let now = Now::utc((self.clock)());
         self.store
-            .write(move |repo| {
-                Ok((|| {
-                    let mut r = load(repo, number)?;
-                    if r.hidden.is_some() {
-                        return Err(WorkflowError::conflict(
-                            "hidden",
-                            format!("input #{number} is hidden"),
-                        ));
-                    }
-                    if r.response.is_some() {
-                        return Err(WorkflowError::conflict(
-                            "already_answered",
-                            format!("input #{number} is answered already"),
-                        ));
-                    }
-                    let agencies = r
-                        .assignment
-                        .as_ref()
-                        .map(|a| a.agencies.clone())
-                        .unwrap_or_default();
-                    let Some(agency) = user
-                        .agency
-                        .clone()
-                        .filter(|a| agencies.iter().any(|x| x == a))
-                    else {
-                        return Err(WorkflowError::Denied {
-                            code: "not_assigned_agency",
-                            message: if agencies.is_empty() {
-                                format!(
-                                    "input #{number} is not routed to an agency yet: the \
-                                     secretariat routes it first"
-                                )
-                            } else {
-                                format!(
-                                    "input #{number} is for {}; only someone of that agency \
-                                     answers it",
-                                    agencies.join("、")
-                                )
-                            },
-                        });
-                    };
-                    if let Some(link) = &adopted_by {
-                        check_link(repo, link)?;
-                    }
-                    r.response = Some(Response {
-                        outcome,
-                        reasons: clean(&answer.reasons),
-                        adopted_by: adopted_by.clone(),
-                        by: user.id.clone(),
-                        by_name: user.name.clone(),
-                        agency: agency.clone(),
-                        at: now,
-                    });
-                    let word = match outcome {
-                        Outcome::Adopted => "adopted",
-                        Outcome::PartlyAdopted => "partly adopted",
-                        Outcome::NotAdopted => "not adopted",
-                    };
-                    save(
-                        repo,
-                        &r,
-                        &signature(&user),
-                        &format!("Input #{number} answered by {agency}: {word}"),
-                    )?;
-                    Ok(r)
-                })())
-            })
+            .write(move |repo| Ok(answer_job(repo, &user, number, answer, now)))
             .await?
     }
 
@@ -656,6 +434,262 @@ impl Inputs {
             })
             .await?
     }
+}
+
+/// Checks an input's own fields (kinds, lengths, characters), before anything is counted
+/// or written; [`Inputs::submit`] then checks it against the plan and records it.
+pub fn check_input(
+    new: NewInput,
+    user: Option<&User>,
+    now: i64,
+) -> Result<CheckedInput, WorkflowError> {
+    let kind = InputKind::parse(&new.kind).ok_or_else(|| {
+        WorkflowError::bad_input("bad_kind", "kind is new_commitment, change or deletion")
+    })?;
+    check_text("title", &new.title, MAX_TITLE_CHARS, true)?;
+    check_text("name", &new.name, MAX_NAME_CHARS, true)?;
+    if new.name.contains(['<', '>', '\n', '\r']) {
+        return Err(WorkflowError::bad_input(
+            "bad_name",
+            "a name is one line without < or >",
+        ));
+    }
+    check_text("organisation", &new.organisation, MAX_NAME_CHARS * 2, false)?;
+    check_text("contact", &new.contact, MAX_CONTACT_CHARS, false)?;
+    check_text(
+        "text",
+        &new.text,
+        MAX_TEXT_CHARS,
+        kind != InputKind::NewCommitment,
+    )?;
+    let mut fields = BTreeMap::new();
+    let mut total = new.text.chars().count();
+    for (k, v) in &new.fields {
+        let Some(key) = NEW_COMMITMENT_FIELDS.iter().find(|f| **f == k.as_str()) else {
+            return Err(WorkflowError::bad_input(
+                "unknown_field",
+                format!(
+                    "\"{k}\" is not a field of the commitment form ({})",
+                    NEW_COMMITMENT_FIELDS.join(", ")
+                ),
+            ));
+        };
+        check_text(key, v, MAX_TEXT_CHARS, false)?;
+        total += v.chars().count();
+        if !v.trim().is_empty() {
+            fields.insert(key.to_string(), clean(v));
+        }
+    }
+    if total > MAX_TEXT_CHARS * 2 {
+        return Err(WorkflowError::bad_input(
+            "too_long",
+            format!("the input is longer than {} characters", MAX_TEXT_CHARS * 2),
+        ));
+    }
+    let commitment = new
+        .commitment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    let section = new
+        .section
+        .map(|c| c.trim().trim_start_matches('#').to_string())
+        .filter(|c| !c.is_empty());
+    match kind {
+        InputKind::NewCommitment if commitment.is_some() || section.is_some() => {
+            return Err(WorkflowError::bad_input(
+                "bad_input_kind",
+                "a new commitment names no existing commitment or section",
+            ))
+        }
+        InputKind::NewCommitment if fields.is_empty() && new.text.trim().is_empty() => {
+            return Err(WorkflowError::bad_input(
+                "missing_field",
+                "describe the commitment you propose",
+            ))
+        }
+        InputKind::Change | InputKind::Deletion if commitment.is_none() => {
+            return Err(WorkflowError::bad_input(
+                "missing_field",
+                "name the commitment this input is about",
+            ))
+        }
+        InputKind::Deletion if section.is_some() => {
+            return Err(WorkflowError::bad_input(
+                "bad_input_kind",
+                "a deletion is of a whole commitment",
+            ))
+        }
+        _ => {}
+    }
+    let record = InputRecord {
+        number: 0,
+        kind,
+        commitment,
+        section,
+        title: clean(&new.title),
+        text: clean(&new.text),
+        fields,
+        name: clean(&new.name),
+        organisation: clean(&new.organisation),
+        user: user.map(|u| u.id.clone()),
+        submitted_at: now,
+        assignment: None,
+        response: None,
+        hidden: None,
+    };
+    Ok(CheckedInput {
+        record,
+        contact: clean(&new.contact),
+    })
+}
+
+/// The answer of `user` to input `number` at `now` (see [`Inputs::answer`]), on the writer
+/// thread (public so the demo replays its history through it).
+pub fn answer_job(
+    repo: &git2::Repository,
+    user: &User,
+    number: u32,
+    answer: Answer,
+    now: Now,
+) -> Result<InputRecord, WorkflowError> {
+    let outcome = Outcome::parse(&answer.outcome).ok_or_else(|| {
+        WorkflowError::bad_input(
+            "bad_outcome",
+            "outcome is adopted, partly_adopted or not_adopted",
+        )
+    })?;
+    check_text("reasons", &answer.reasons, MAX_REASON_CHARS, true)?;
+    let given = [
+        answer.proposal.map(|n| AdoptedBy::Proposal { number: n }),
+        answer
+            .round
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| AdoptedBy::Round {
+                name: s.trim_start_matches(round_tags::TAG_PREFIX).to_string(),
+            }),
+        answer
+            .commit
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| AdoptedBy::Commit { id: s.to_string() }),
+    ];
+    let mut given: Vec<AdoptedBy> = given.into_iter().flatten().collect();
+    if given.len() > 1 {
+        return Err(WorkflowError::bad_input(
+            "bad_link",
+            "name one proposal, round or commit that took the input in",
+        ));
+    }
+    let adopted_by = given.pop();
+    if outcome != Outcome::NotAdopted && adopted_by.is_none() {
+        return Err(WorkflowError::bad_input(
+            "link_required",
+            "adopted input names the proposal, round or commit that took it in",
+        ));
+    }
+    let mut r = load(repo, number)?;
+    if r.hidden.is_some() {
+        return Err(WorkflowError::conflict(
+            "hidden",
+            format!("input #{number} is hidden"),
+        ));
+    }
+    if r.response.is_some() {
+        return Err(WorkflowError::conflict(
+            "already_answered",
+            format!("input #{number} is answered already"),
+        ));
+    }
+    let agencies = r
+        .assignment
+        .as_ref()
+        .map(|a| a.agencies.clone())
+        .unwrap_or_default();
+    let Some(agency) = user
+        .agency
+        .clone()
+        .filter(|a| agencies.iter().any(|x| x == a))
+    else {
+        return Err(WorkflowError::Denied {
+            code: "not_assigned_agency",
+            message: if agencies.is_empty() {
+                format!(
+                    "input #{number} is not routed to an agency yet: the \
+                     secretariat routes it first"
+                )
+            } else {
+                format!(
+                    "input #{number} is for {}; only someone of that agency \
+                     answers it",
+                    agencies.join("、")
+                )
+            },
+        });
+    };
+    if let Some(link) = &adopted_by {
+        check_link(repo, link)?;
+    }
+    r.response = Some(Response {
+        outcome,
+        reasons: clean(&answer.reasons),
+        adopted_by: adopted_by.clone(),
+        by: user.id.clone(),
+        by_name: user.name.clone(),
+        agency: agency.clone(),
+        at: now.seconds,
+    });
+    let word = match outcome {
+        Outcome::Adopted => "adopted",
+        Outcome::PartlyAdopted => "partly adopted",
+        Outcome::NotAdopted => "not adopted",
+    };
+    save(
+        repo,
+        &r,
+        &signature_at(user, now),
+        &format!("Input #{number} answered by {agency}: {word}"),
+    )?;
+    Ok(r)
+}
+
+/// [`Inputs::assign`] on the writer thread, at `now` (public so the demo replays its history
+/// through it).
+pub fn route_job(
+    repo: &git2::Repository,
+    user: &User,
+    number: u32,
+    agency: String,
+    now: Now,
+) -> Result<InputRecord, WorkflowError> {
+    if !user.has(Role::Admin) {
+        return Err(WorkflowError::Forbidden(
+            "only the secretariat routes input".into(),
+        ));
+    }
+    let agency = agency.trim().to_string();
+    check_text("agency", &agency, MAX_NAME_CHARS, true)?;
+    let mut r = load(repo, number)?;
+    if r.response.is_some() {
+        return Err(WorkflowError::conflict(
+            "already_answered",
+            format!("input #{number} is answered already"),
+        ));
+    }
+    r.assignment = Some(Assignment {
+        agencies: vec![agency.clone()],
+        by: user.id.clone(),
+        at: now.seconds,
+    });
+    save(
+        repo,
+        &r,
+        &signature_at(user, now),
+        &format!("Input #{number} routed to {agency}"),
+    )?;
+    Ok(r)
 }
 
 fn all(repo: &git2::Repository) -> Result<Vec<InputRecord>, StoreError> {
@@ -706,12 +740,13 @@ fn save(
 
 /// Checks the commitment and section against `main`, routes, numbers and records the input,
 /// then keeps the contact outside the repository.
-fn submit(
+pub fn submit_job(
     repo: &git2::Repository,
-    mut record: InputRecord,
-    contact: &str,
+    input: CheckedInput,
     private: &std::path::Path,
+    offset_minutes: i32,
 ) -> Result<InputRecord, WorkflowError> {
+    let (mut record, contact) = (input.record, input.contact.as_str());
     let head = git::resolve(repo, MAIN)?;
     let snap = plan::load(&CommitFiles { repo, commit: head }, head)?;
     if let Some(id) = &record.commitment {
@@ -741,7 +776,12 @@ fn submit(
     let next = all(repo)?.first().map_or(1, |r| r.number + 1);
     record.number = next;
     // The sender's name as author; no e-mail of theirs enters the repository.
-    let sig = Signature::now(&record.name, "public-input@codraft.invalid");
+    let sig = Signature {
+        name: record.name.clone(),
+        email: "public-input@codraft.invalid".into(),
+        seconds: record.submitted_at,
+        offset_minutes,
+    };
     save(
         repo,
         &record,

@@ -86,6 +86,181 @@ struct History {
     /// Forum rounds, replayed among the commits at their dates.
     #[serde(default)]
     round: Vec<RoundStep>,
+    /// Public input, sent, routed and answered among the commits at their dates.
+    #[serde(default)]
+    input: Vec<InputStep>,
+}
+
+/// One public input of the demo's history: sent at `at` (no contact is kept), optionally routed
+/// by the secretariat and answered by someone of the agency, each at its own time.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InputStep {
+    at: String,
+    kind: String,
+    commitment: Option<String>,
+    section: Option<String>,
+    title: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    route: Option<RouteStep>,
+    answer: Option<AnswerStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteStep {
+    at: String,
+    by: String,
+    agency: String,
+}
+
+/// An answer; what took adopted input in is a proposal, a round, or the commit on `main` whose
+/// summary is `commit_summary`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerStep {
+    at: String,
+    by: String,
+    outcome: String,
+    reasons: String,
+    proposal: Option<u32>,
+    round: Option<String>,
+    commit_summary: Option<String>,
+}
+
+enum InputAction {
+    Send,
+    Route,
+    Answer,
+}
+
+struct InputEvent<'h> {
+    at: Now,
+    input: &'h InputStep,
+    action: InputAction,
+}
+
+/// Every input event, in time order.
+fn input_events(steps: &[InputStep]) -> Result<Vec<InputEvent<'_>>, SetupError> {
+    let mut events = Vec::new();
+    for i in steps {
+        events.push(InputEvent {
+            at: moment(&i.at)?,
+            input: i,
+            action: InputAction::Send,
+        });
+        if let Some(r) = &i.route {
+            events.push(InputEvent {
+                at: moment(&r.at)?,
+                input: i,
+                action: InputAction::Route,
+            });
+        }
+        if let Some(a) = &i.answer {
+            events.push(InputEvent {
+                at: moment(&a.at)?,
+                input: i,
+                action: InputAction::Answer,
+            });
+        }
+    }
+    events.sort_by_key(|e| e.at.seconds);
+    Ok(events)
+}
+
+fn run_input_event(
+    repo: &git2::Repository,
+    dir: &Path,
+    users: &[User],
+    steps: &[InputStep],
+    event: &InputEvent<'_>,
+) -> Result<(), SetupError> {
+    let i = event.input;
+    let fail = |e: String| SetupError::History(format!("input \"{}\": {e}", i.title));
+    let number = steps
+        .iter()
+        .position(|s| std::ptr::eq(s, i))
+        .map_or(0, |n| n as u32 + 1);
+    let user = |id: &str| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| fail(format!("no demo account \"{id}\"")))
+    };
+    let result = match event.action {
+        InputAction::Send => {
+            let new = super::inputs::NewInput {
+                kind: i.kind.clone(),
+                commitment: i.commitment.clone(),
+                section: i.section.clone(),
+                title: i.title.clone(),
+                text: i.text.clone(),
+                fields: i.fields.clone(),
+                name: i.name.clone(),
+                organisation: i.organisation.clone(),
+                contact: String::new(),
+            };
+            super::inputs::check_input(new, None, event.at.seconds)
+                .and_then(|checked| {
+                    super::inputs::submit_job(
+                        repo,
+                        checked,
+                        &dir.join("private").join("inputs"),
+                        event.at.offset_minutes,
+                    )
+                })
+                .and_then(|r| {
+                    if r.number == number {
+                        Ok(())
+                    } else {
+                        Err(super::WorkflowError::rejected(
+                            "order",
+                            "the demo's inputs must be sent in file order",
+                        ))
+                    }
+                })
+        }
+        InputAction::Route => {
+            let r = i.route.as_ref().expect("a route event has a route");
+            super::inputs::route_job(repo, user(&r.by)?, number, r.agency.clone(), event.at)
+                .map(drop)
+        }
+        InputAction::Answer => {
+            let a = i.answer.as_ref().expect("an answer event has an answer");
+            let commit =
+                match &a.commit_summary {
+                    None => None,
+                    Some(summary) => Some(commit_with_summary(repo, summary).ok_or_else(|| {
+                        fail(format!("no commit on main is called \"{summary}\""))
+                    })?),
+                };
+            let answer = super::inputs::Answer {
+                outcome: a.outcome.clone(),
+                reasons: a.reasons.clone(),
+                proposal: a.proposal,
+                round: a.round.clone(),
+                commit,
+            };
+            super::inputs::answer_job(repo, user(&a.by)?, number, answer, event.at).map(drop)
+        }
+    };
+    result.map_err(|e| fail(e.to_string()))
+}
+
+/// The commit on `main` whose summary line is `summary`.
+fn commit_with_summary(repo: &git2::Repository, summary: &str) -> Option<String> {
+    let mut walk = repo.revwalk().ok()?;
+    walk.push(git::resolve(repo, "main").ok()?).ok()?;
+    walk.filter_map(Result::ok)
+        .filter_map(|oid| repo.find_commit(oid).ok())
+        .find(|c| c.summary().ok().flatten() == Some(summary))
+        .map(|c| c.id().to_string())
 }
 
 /// One forum round of the demo's history: every event at its own time (RFC 3339 with an
@@ -255,14 +430,35 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
     )?;
 
     let events = round_events(&history.round)?;
+    let inputs = input_events(&history.input)?;
     let users = demo_users()?;
     let mut next_event = 0;
+    let mut next_input = 0;
+    // Rounds and inputs before `at`, in time order.
+    let mut drain = |until: i64| -> Result<(), SetupError> {
+        loop {
+            let round = events.get(next_event).filter(|e| e.at.seconds < until);
+            let input = inputs.get(next_input).filter(|e| e.at.seconds < until);
+            match (round, input) {
+                (Some(r), Some(i)) if r.at.seconds <= i.at.seconds => {
+                    run_round_event(&repo, &users, r)?;
+                    next_event += 1;
+                }
+                (_, Some(i)) => {
+                    run_input_event(&repo, dir, &users, &history.input, i)?;
+                    next_input += 1;
+                }
+                (Some(r), None) => {
+                    run_round_event(&repo, &users, r)?;
+                    next_event += 1;
+                }
+                (None, None) => return Ok(()),
+            }
+        }
+    };
     for (n, step) in history.commit.iter().enumerate() {
         let at = signature(step)?.seconds;
-        while next_event < events.len() && events[next_event].at.seconds < at {
-            run_round_event(&repo, &users, &events[next_event])?;
-            next_event += 1;
-        }
+        drain(at)?;
         head = git::branch_head(&repo, "main")?.unwrap_or(head);
         let mut changes: Vec<FileChange> = Vec::new();
         for edit in &step.edit {
@@ -328,10 +524,7 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
             &step.message,
         )?;
     }
-    for event in &events[next_event..] {
-        run_round_event(&repo, &users, event)?;
-    }
-    Ok(())
+    drain(i64::MAX)
 }
 
 /// The text of the sync record `sync` asks for (see [`SyncStep`]): the translation is read
@@ -404,7 +597,7 @@ fn demo_users() -> Result<Vec<User>, SetupError> {
             sector: n.sector,
             roles: n.roles,
             commitments: n.commitments,
-            agency: None,
+            agency: n.agency,
         })
         .collect())
 }
