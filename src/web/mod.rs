@@ -14,6 +14,7 @@ mod inputs_api;
 mod live;
 pub mod markdown;
 mod pages;
+mod progress;
 mod proposals;
 mod proposals_api;
 mod round_changes;
@@ -38,6 +39,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Accounts, LoginLimiter, Sessions};
 use crate::workflow::inputs::Inputs;
 use crate::workflow::live::LiveHub;
+use crate::workflow::progress::Progress;
 use crate::workflow::proposal::Proposals;
 use crate::workflow::rounds::Rounds;
 use crate::workflow::translation::Translations;
@@ -73,6 +75,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "input_new.html",
         include_str!("../../templates/input_new.html"),
+    ),
+    ("progress.html", include_str!("../../templates/progress.html")),
+    (
+        "commitment_progress.html",
+        include_str!("../../templates/commitment_progress.html"),
     ),
     (
         "translation.html",
@@ -195,6 +202,7 @@ pub struct AppState {
     pub rounds: Rounds,
     pub translations: Translations,
     pub inputs: Inputs,
+    pub progress: Progress,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -300,6 +308,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/inputs/{n}/assign", post(inputs_api::assign))
         .route("/api/inputs/{n}/answer", post(inputs_api::answer))
         .route("/api/inputs/{n}/hide", post(inputs_api::hide))
+        // ---- progress
+        .route("/progress", get(progress::plan_page))
+        .route(
+            "/commitments/{id}/progress",
+            get(progress::commitment_page).post(progress::report_form),
+        )
+        .route("/api/progress", get(progress::plan_api))
+        .route(
+            "/api/commitments/{id}/progress",
+            get(progress::commitment_api).post(progress::report_api),
+        )
         .route("/translations", get(translations::dashboard))
         .route("/translations/{id}/{lang}", get(translations::view))
         .route("/translations/{id}/{lang}/sync", post(translations::sync))
@@ -367,6 +386,7 @@ pub fn app_with(
     Ok(router(AppState {
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
+        progress: Progress::new(store.clone(), plan.clone(), crate::workflow::system_clock()),
         plan,
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),

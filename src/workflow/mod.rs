@@ -11,6 +11,7 @@ pub mod forum;
 pub mod inputs;
 pub mod live;
 pub mod plan;
+pub mod progress;
 pub mod proposal;
 pub mod records;
 pub mod round_tags;
