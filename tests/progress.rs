@@ -81,7 +81,10 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     let plan = env.get("/api/progress").await;
     assert_eq!(plan["commitments"].as_array().unwrap().len(), 19);
     assert_eq!(plan["periods"][0], "2021-H1");
-    assert_eq!(plan["periods"].as_array().unwrap().last().unwrap(), "2024-H1");
+    assert_eq!(
+        plan["periods"].as_array().unwrap().last().unwrap(),
+        "2024-H1"
+    );
 
     // m1 through the API, by 法務部.
     let (st, v) = env
@@ -107,10 +110,16 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     // m2 through the page form.
     let person = web.sign_in("shufen-kuo").await;
     let page = web
-        .get(Some(&person), &format!("/commitments/{C04}/progress?lang=en"))
+        .get(
+            Some(&person),
+            &format!("/commitments/{C04}/progress?lang=en"),
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("id=\"report\""), "the lead agency gets the form");
+    assert!(
+        page.body.contains("id=\"report\""),
+        "the lead agency gets the form"
+    );
     assert!(page.body.contains("<option value=\"2021-H1\""));
     assert!(page.body.contains("<option value=\"2024-H1\""));
     assert!(!page.body.contains("<option value=\"2024-H2\""));
@@ -122,12 +131,23 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
                 ("milestone", "m2"),
                 ("period", "2021-H1"),
                 ("status", "limited"),
-                ("text", "已蒐集民眾申請政府資訊之問題 <script>alert(1)</script>"),
-                ("evidence", "https://example.org/survey\r\n\r\nhttps://example.org/minutes\r\n"),
+                (
+                    "text",
+                    "已蒐集民眾申請政府資訊之問題 <script>alert(1)</script>",
+                ),
+                (
+                    "evidence",
+                    "https://example.org/survey\r\n\r\nhttps://example.org/minutes\r\n",
+                ),
             ],
         )
         .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", main_text(&answer.body));
+    assert_eq!(
+        answer.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        main_text(&answer.body)
+    );
     assert!(answer
         .location
         .starts_with(&format!("/commitments/{C04}/progress")));
@@ -140,13 +160,15 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     let body = main_text(&page.body);
     assert!(body.contains("badge-progress-substantial"));
     assert!(body.contains("badge-progress-limited"));
-    assert!(body.contains(
-        "<a href=\"https://www.moj.gov.tw/training/2021\" rel=\"noopener noreferrer\">"
-    ));
+    assert!(body
+        .contains("<a href=\"https://www.moj.gov.tw/training/2021\" rel=\"noopener noreferrer\">"));
     assert!(body.contains("<a href=\"https://example.org/minutes\" rel=\"noopener noreferrer\">"));
     assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!body.contains("<script>"));
-    assert!(!body.contains("id=\"report\""), "no form for the signed-out");
+    assert!(
+        !body.contains("id=\"report\""),
+        "no form for the signed-out"
+    );
     let zh = web
         .get(None, &format!("/commitments/{C04}/progress?lang=zh-TW"))
         .await;
@@ -189,9 +211,9 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
 
     // The commitment page links to its progress.
     let page = web.get(None, &format!("/commitments/{C04}?lang=en")).await;
-    assert!(page
-        .body
-        .contains(&format!("<a href=\"/commitments/{C04}/progress\">Progress</a>")));
+    assert!(page.body.contains(&format!(
+        "<a href=\"/commitments/{C04}/progress\">Progress</a>"
+    )));
 
     // A later report for m1 2021-H1 replaces the earlier; a later period becomes the latest.
     let (st, v) = env
@@ -203,7 +225,11 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let (st, v) = env
-        .post(Some("secretariat"), &path, report("m2", "2021-H2", "substantial"))
+        .post(
+            Some("secretariat"),
+            &path,
+            report("m2", "2021-H2", "substantial"),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let v = env.get(&path).await;
@@ -229,10 +255,7 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
             "Progress c04-information-access m1 2021-H1: substantial",
         ]
     );
-    let earlier = env.git(&[
-        "show",
-        &format!("records~2:progress/{C04}/2021-H1.toml"),
-    ]);
+    let earlier = env.git(&["show", &format!("records~2:progress/{C04}/2021-H1.toml")]);
     assert!(earlier.contains("status = \"substantial\""), "{earlier}");
 }
 
@@ -245,16 +268,26 @@ async fn refusals_write_nothing() {
 
     // Who may not report.
     let (st, v) = env
-        .post(Some("yating-huang"), &path, report("m1", "2021-H1", "limited"))
+        .post(
+            Some("yating-huang"),
+            &path,
+            report("m1", "2021-H1", "limited"),
+        )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     common::assert_error(&v, "not_lead_agency");
     let (st, v) = env
-        .post(Some("pohan-chen"), &path, report("m1", "2021-H1", "limited"))
+        .post(
+            Some("pohan-chen"),
+            &path,
+            report("m1", "2021-H1", "limited"),
+        )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     common::assert_error(&v, "not_lead_agency");
-    let (st, v) = env.post(None, &path, report("m1", "2021-H1", "limited")).await;
+    let (st, v) = env
+        .post(None, &path, report("m1", "2021-H1", "limited"))
+        .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     common::assert_error(&v, "unauthorized");
 
@@ -327,7 +360,10 @@ async fn refusals_write_nothing() {
     // the lead agency's refused form keeps what was typed.
     let other = web.sign_in("yating-huang").await;
     let page = web
-        .get(Some(&other), &format!("/commitments/{C04}/progress?lang=en"))
+        .get(
+            Some(&other),
+            &format!("/commitments/{C04}/progress?lang=en"),
+        )
         .await;
     assert!(!page.body.contains("id=\"report\""));
     let fields = [
@@ -345,13 +381,21 @@ async fn refusals_write_nothing() {
         ("evidence", "https://example.org/a"),
     ];
     let answer = web
-        .post(&other, &format!("/commitments/{C04}/progress?lang=en"), &valid)
+        .post(
+            &other,
+            &format!("/commitments/{C04}/progress?lang=en"),
+            &valid,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(main_text(&answer.body).contains("lead agency"));
     let lead = web.sign_in("shufen-kuo").await;
     let answer = web
-        .post(&lead, &format!("/commitments/{C04}/progress?lang=en"), &fields)
+        .post(
+            &lead,
+            &format!("/commitments/{C04}/progress?lang=en"),
+            &fields,
+        )
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let body = main_text(&answer.body);
@@ -365,7 +409,12 @@ async fn refusals_write_nothing() {
         .client
         .post(format!("{}/commitments/{C04}/progress", env.base))
         .header("cookie", &lead.cookie)
-        .form(&[("milestone", "m1"), ("period", "2021-H1"), ("status", "limited"), ("text", "x")])
+        .form(&[
+            ("milestone", "m1"),
+            ("period", "2021-H1"),
+            ("status", "limited"),
+            ("text", "x"),
+        ])
         .send()
         .await
         .unwrap();

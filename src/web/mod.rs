@@ -76,7 +76,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "input_new.html",
         include_str!("../../templates/input_new.html"),
     ),
-    ("progress.html", include_str!("../../templates/progress.html")),
+    (
+        "progress.html",
+        include_str!("../../templates/progress.html"),
+    ),
     (
         "commitment_progress.html",
         include_str!("../../templates/commitment_progress.html"),

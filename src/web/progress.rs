@@ -101,13 +101,11 @@ async fn render_commitment(
     kept: Kept,
     status: StatusCode,
 ) -> Response {
-    let (snap, reports) = match tokio::try_join!(
-        state.plan.at(DEFAULT_REF),
-        state.progress.commitment(id)
-    ) {
-        Ok(x) => x,
-        Err(e) => return c.error(state, e.into()),
-    };
+    let (snap, reports) =
+        match tokio::try_join!(state.plan.at(DEFAULT_REF), state.progress.commitment(id)) {
+            Ok(x) => x,
+            Err(e) => return c.error(state, e.into()),
+        };
     let Some(master) = snap
         .commitment(id)
         .and_then(|e| e.master(snap.master_language()))

@@ -308,7 +308,10 @@ pub fn check(new: &NewReport) -> Result<CheckedReport, WorkflowError> {
     }
     let text = clean(&new.text);
     if text.is_empty() {
-        return Err(WorkflowError::bad_input("missing_field", "text is required"));
+        return Err(WorkflowError::bad_input(
+            "missing_field",
+            "text is required",
+        ));
     }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(WorkflowError::bad_input(
@@ -399,7 +402,10 @@ impl Progress {
             return Err(WorkflowError::NotFound(format!("no commitment \"{id}\"")));
         }
         let id = id.to_string();
-        Ok(self.store.read(move |repo| read_commitment(repo, &id)).await?)
+        Ok(self
+            .store
+            .read(move |repo| read_commitment(repo, &id))
+            .await?)
     }
 
     /// The plan's summary: every commitment on `main` with its milestones per latest status.
@@ -585,7 +591,15 @@ mod tests {
         assert_eq!(Period::parse("2021-H1").unwrap().to_string(), "2021-H1");
         assert!(Period::parse("2021-H2") > Period::parse("2021-H1"));
         assert!(Period::parse("2022-H1") > Period::parse("2021-H2"));
-        for bad in ["2021-Q1", "2021-H3", "2021-h1", "21-H1", "2021H1", "", "２０２１-H1"] {
+        for bad in [
+            "2021-Q1",
+            "2021-H3",
+            "2021-h1",
+            "21-H1",
+            "2021H1",
+            "",
+            "２０２１-H1",
+        ] {
             assert!(Period::parse(bad).is_none(), "{bad}");
         }
     }
