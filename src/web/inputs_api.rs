@@ -21,7 +21,7 @@ use super::AppState;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A JSON body, with an oversized one said as such (413).
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     json.map(|Json(v)| v).map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(

@@ -15,6 +15,7 @@ mod inputs_api;
 mod live;
 pub mod markdown;
 mod pages;
+mod progress;
 mod proposals;
 mod proposals_api;
 mod round_changes;
@@ -40,6 +41,7 @@ use crate::auth::{Accounts, LoginLimiter, Sessions};
 use crate::workflow::comments::Comments;
 use crate::workflow::inputs::Inputs;
 use crate::workflow::live::LiveHub;
+use crate::workflow::progress::Progress;
 use crate::workflow::proposal::Proposals;
 use crate::workflow::rounds::Rounds;
 use crate::workflow::translation::Translations;
@@ -79,6 +81,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "input_new.html",
         include_str!("../../templates/input_new.html"),
+    ),
+    (
+        "progress.html",
+        include_str!("../../templates/progress.html"),
+    ),
+    (
+        "commitment_progress.html",
+        include_str!("../../templates/commitment_progress.html"),
     ),
     (
         "translation.html",
@@ -202,6 +212,7 @@ pub struct AppState {
     pub translations: Translations,
     pub inputs: Inputs,
     pub comments: Comments,
+    pub progress: Progress,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<LoginLimiter>,
@@ -320,6 +331,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/inputs/{n}/assign", post(inputs_api::assign))
         .route("/api/inputs/{n}/answer", post(inputs_api::answer))
         .route("/api/inputs/{n}/hide", post(inputs_api::hide))
+        // ---- progress
+        .route("/progress", get(progress::plan_page))
+        .route(
+            "/commitments/{id}/progress",
+            get(progress::commitment_page).post(progress::report_form),
+        )
+        .route("/api/progress", get(progress::plan_api))
+        .route(
+            "/api/commitments/{id}/progress",
+            get(progress::commitment_api).post(progress::report_api),
+        )
         .route("/translations", get(translations::dashboard))
         .route("/translations/{id}/{lang}", get(translations::view))
         .route("/translations/{id}/{lang}/sync", post(translations::sync))
@@ -388,6 +410,7 @@ pub fn app_with(
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
         comments: Comments::new(store.clone(), crate::workflow::system_clock()),
+        progress: Progress::new(store.clone(), plan.clone(), crate::workflow::system_clock()),
         plan,
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),

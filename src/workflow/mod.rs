@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod lead_history;
 pub mod live;
 pub mod plan;
+pub mod progress;
 pub mod proposal;
 pub mod records;
 pub mod round_tags;
