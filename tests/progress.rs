@@ -75,9 +75,10 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     let web = Web::new(&env.base);
     let path = format!("/api/commitments/{C04}/progress");
 
-    // Nothing yet.
-    let empty = env.get(&path).await;
-    assert_eq!(empty["periods"], json!([]));
+    // The demo's reports of 2021-H1 only.
+    let before = env.get(&path).await;
+    assert_eq!(before["periods"].as_array().unwrap().len(), 1);
+    assert_eq!(before["periods"][0]["period"], "2021-H1");
     let plan = env.get("/api/progress").await;
     assert_eq!(plan["commitments"].as_array().unwrap().len(), 19);
     assert_eq!(plan["periods"][0], "2021-H1");
@@ -91,11 +92,11 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
         .post(
             Some("shufen-kuo"),
             &path,
-            report("m1", "2021-H1", "substantial"),
+            report("m1", "2022-H1", "substantial"),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
-    assert_eq!(v["period"], "2021-H1");
+    assert_eq!(v["period"], "2022-H1");
     assert_eq!(v["milestone"], "m1");
     assert_eq!(v["status"], "substantial");
     assert_eq!(v["agency"], "法務部");
@@ -104,7 +105,7 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     let log = env.git(&["log", "-1", "--format=%an|%s", "records"]);
     assert_eq!(
         log.trim(),
-        "郭淑芬|Progress c04-information-access m1 2021-H1: substantial"
+        "郭淑芬|Progress c04-information-access m1 2022-H1: substantial"
     );
 
     // m2 through the page form.
@@ -129,7 +130,7 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
             &format!("/commitments/{C04}/progress?lang=en"),
             &[
                 ("milestone", "m2"),
-                ("period", "2021-H1"),
+                ("period", "2022-H1"),
                 ("status", "limited"),
                 (
                     "text",
@@ -175,8 +176,8 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     assert!(zh.body.contains("實質進展") && zh.body.contains("有限進展"));
 
     let v = env.get(&path).await;
-    assert_eq!(v["periods"][0]["period"], "2021-H1");
-    let reports = v["periods"][0]["reports"].as_array().unwrap();
+    assert_eq!(v["periods"][1]["period"], "2022-H1");
+    let reports = v["periods"][1]["reports"].as_array().unwrap();
     assert_eq!(reports.len(), 2);
     assert_eq!(reports[1]["milestone"], "m2");
     assert_eq!(
@@ -199,7 +200,7 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
     assert_eq!(c04["counts"]["limited"], 1);
     assert_eq!(c04["counts"]["complete"], 0);
     assert_eq!(c04["not_reported"], 2);
-    assert_eq!(c04["last_period"], "2021-H1");
+    assert_eq!(c04["last_period"], "2022-H1");
     assert_eq!(plan["counts"]["substantial"], 1);
     let page = web.get(None, "/progress?lang=en").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -215,12 +216,12 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
         "<a href=\"/commitments/{C04}/progress\">Progress</a>"
     )));
 
-    // A later report for m1 2021-H1 replaces the earlier; a later period becomes the latest.
+    // A later report for m1 2022-H1 replaces the earlier; a later period becomes the latest.
     let (st, v) = env
         .post(
             Some("shufen-kuo"),
             &path,
-            report("m1", "2021-H1", "complete"),
+            report("m1", "2022-H1", "complete"),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
@@ -228,34 +229,34 @@ async fn the_lead_agency_reports_progress_and_everyone_sees_it() {
         .post(
             Some("secretariat"),
             &path,
-            report("m2", "2021-H2", "substantial"),
+            report("m2", "2022-H2", "substantial"),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let v = env.get(&path).await;
-    let first = v["periods"][0]["reports"].as_array().unwrap();
+    let first = v["periods"][1]["reports"].as_array().unwrap();
     assert_eq!(first.len(), 2, "replaced, not added");
     assert_eq!(first[0]["status"], "complete");
     assert_eq!(v["latest"]["m1"]["status"], "complete");
     assert_eq!(v["latest"]["m2"]["status"], "substantial");
-    assert_eq!(v["latest"]["m2"]["period"], "2021-H2");
+    assert_eq!(v["latest"]["m2"]["period"], "2022-H2");
     let log = env.git(&[
         "log",
         "--format=%s",
         "records",
         "--",
-        &format!("progress/{C04}/2021-H1.toml"),
+        &format!("progress/{C04}/2022-H1.toml"),
     ]);
     let subjects: Vec<&str> = log.lines().collect();
     assert_eq!(
         subjects,
         [
-            "Progress c04-information-access m1 2021-H1: complete",
-            "Progress c04-information-access m2 2021-H1: limited",
-            "Progress c04-information-access m1 2021-H1: substantial",
+            "Progress c04-information-access m1 2022-H1: complete",
+            "Progress c04-information-access m2 2022-H1: limited",
+            "Progress c04-information-access m1 2022-H1: substantial",
         ]
     );
-    let earlier = env.git(&["show", &format!("records~2:progress/{C04}/2021-H1.toml")]);
+    let earlier = env.git(&["show", &format!("records~2:progress/{C04}/2022-H1.toml")]);
     assert!(earlier.contains("status = \"substantial\""), "{earlier}");
 }
 
@@ -271,7 +272,7 @@ async fn refusals_write_nothing() {
         .post(
             Some("yating-huang"),
             &path,
-            report("m1", "2021-H1", "limited"),
+            report("m1", "2022-H1", "limited"),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
@@ -280,13 +281,13 @@ async fn refusals_write_nothing() {
         .post(
             Some("pohan-chen"),
             &path,
-            report("m1", "2021-H1", "limited"),
+            report("m1", "2022-H1", "limited"),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     common::assert_error(&v, "not_lead_agency");
     let (st, v) = env
-        .post(None, &path, report("m1", "2021-H1", "limited"))
+        .post(None, &path, report("m1", "2022-H1", "limited"))
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     common::assert_error(&v, "unauthorized");
@@ -297,43 +298,43 @@ async fn refusals_write_nothing() {
         (report("m1", "2019-H1", "limited"), 400, "bad_period"),
         (report("m1", "2024-H2", "limited"), 400, "bad_period"),
         (report("m1", "2021-Q1", "limited"), 400, "bad_period"),
-        (report("m1", "2021-H1", "done"), 400, "bad_status"),
+        (report("m1", "2022-H1", "done"), 400, "bad_status"),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited", "text": "x",
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited", "text": "x",
                    "evidence": ["javascript:alert(1)"]}),
             400,
             "bad_evidence",
         ),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited", "text": "x",
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited", "text": "x",
                    "evidence": (0..11).map(|i| format!("https://example.org/{i}")).collect::<Vec<_>>()}),
             400,
             "bad_evidence",
         ),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited", "text": "x",
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited", "text": "x",
                    "evidence": [format!("https://example.org/{}", "a".repeat(500))]}),
             400,
             "bad_evidence",
         ),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited", "text": "  "}),
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited", "text": "  "}),
             400,
             "missing_field",
         ),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited",
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited",
                    "text": "長".repeat(2001)}),
             400,
             "too_long",
         ),
         (
-            json!({"milestone": "m1", "period": "2021-H1", "status": "limited", "text": "x",
+            json!({"milestone": "m1", "period": "2022-H1", "status": "limited", "text": "x",
                    "extra": 1}),
             400,
             "bad_json",
         ),
-        (report("m9", "2021-H1", "limited"), 404, "not_found"),
+        (report("m9", "2022-H1", "limited"), 404, "not_found"),
     ] {
         let (st, v) = env.post(me, &path, body.clone()).await;
         assert_eq!(st.as_u16(), status, "{body}: {v}");
@@ -343,7 +344,7 @@ async fn refusals_write_nothing() {
         .post(
             me,
             "/api/commitments/c99-nothing/progress",
-            report("m1", "2021-H1", "limited"),
+            report("m1", "2022-H1", "limited"),
         )
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
@@ -368,14 +369,14 @@ async fn refusals_write_nothing() {
     assert!(!page.body.contains("id=\"report\""));
     let fields = [
         ("milestone", "m1"),
-        ("period", "2021-H1"),
+        ("period", "2022-H1"),
         ("status", "limited"),
         ("text", "課程規劃中"),
         ("evidence", "javascript:alert(1)"),
     ];
     let valid = [
         ("milestone", "m1"),
-        ("period", "2021-H1"),
+        ("period", "2022-H1"),
         ("status", "limited"),
         ("text", "課程規劃中"),
         ("evidence", "https://example.org/a"),
@@ -411,7 +412,7 @@ async fn refusals_write_nothing() {
         .header("cookie", &lead.cookie)
         .form(&[
             ("milestone", "m1"),
-            ("period", "2021-H1"),
+            ("period", "2022-H1"),
             ("status", "limited"),
             ("text", "x"),
         ])

@@ -23,6 +23,7 @@ use crate::store::{git, FileChange, Store, StoreError};
 use super::plan::{self, CommitFiles};
 use super::proposal::{signature, MAIN};
 use super::records::{self, read_toml, to_toml};
+use super::rounds::Now;
 use super::{Clock, PlanReader, PlanSnapshot, WorkflowError};
 
 pub const MAX_TEXT_CHARS: usize = 2_000;
@@ -391,7 +392,7 @@ impl Progress {
         let checked = check(&new)?;
         let now = (self.clock)();
         self.store
-            .write(move |repo| Ok(write(repo, &user, &commitment, checked, now)))
+            .write(move |repo| Ok(report_job(repo, &user, &commitment, checked, Now::utc(now))))
             .await?
     }
 
@@ -498,13 +499,19 @@ fn read_commitment(repo: &git2::Repository, id: &str) -> Result<CommitmentProgre
     Ok(out)
 }
 
-fn write(
+/// Records a checked report by `user` at `now` on the writer thread (public so the demo
+/// replays its history through it).
+pub fn report_job(
     repo: &git2::Repository,
     user: &User,
     id: &str,
     r: CheckedReport,
-    now: i64,
+    now: Now,
 ) -> Result<Dated, WorkflowError> {
+    let mut sig = signature(user);
+    sig.seconds = now.seconds;
+    sig.offset_minutes = now.offset_minutes;
+    let now = now.seconds;
     let head = git::resolve(repo, MAIN)?;
     let snap = plan::load(&CommitFiles { repo, commit: head }, head)?;
     let master = snap
@@ -568,7 +575,7 @@ fn write(
             path,
             content: Some(to_toml(&file)),
         }],
-        &signature(user),
+        &sig,
         &format!(
             "Progress {id} {} {}: {}",
             r.milestone,

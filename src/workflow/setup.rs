@@ -89,6 +89,52 @@ struct History {
     /// Public input, sent, routed and answered among the commits at their dates.
     #[serde(default)]
     input: Vec<InputStep>,
+    /// Progress reports by lead agencies, among the commits at their dates.
+    #[serde(default)]
+    progress: Vec<ProgressStep>,
+}
+
+/// One progress report of the demo's history.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgressStep {
+    at: String,
+    by: String,
+    commitment: String,
+    milestone: String,
+    period: String,
+    status: String,
+    text: String,
+    #[serde(default)]
+    evidence: Vec<String>,
+}
+
+fn run_progress(
+    repo: &git2::Repository,
+    users: &[User],
+    p: &ProgressStep,
+) -> Result<(), SetupError> {
+    let fail = |e: String| {
+        SetupError::History(format!(
+            "progress {} {} {}: {e}",
+            p.commitment, p.milestone, p.period
+        ))
+    };
+    let user = users
+        .iter()
+        .find(|u| u.id == p.by)
+        .ok_or_else(|| fail(format!("no demo account \"{}\"", p.by)))?;
+    let checked = super::progress::check(&super::progress::NewReport {
+        milestone: p.milestone.clone(),
+        period: p.period.clone(),
+        status: p.status.clone(),
+        text: p.text.clone(),
+        evidence: p.evidence.clone(),
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    super::progress::report_job(repo, user, &p.commitment, checked, moment(&p.at)?)
+        .map(drop)
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// One public input of the demo's history: sent at `at` (no contact is kept), optionally routed
@@ -429,32 +475,39 @@ fn build_demo(dir: &Path, history: &History) -> Result<(), SetupError> {
         &history.import.message,
     )?;
 
-    let events = round_events(&history.round)?;
-    let inputs = input_events(&history.input)?;
+    // Rounds, inputs and progress reports, in time order (stable: rounds first on a tie).
+    enum Event<'h> {
+        Round(RoundEvent<'h>),
+        Input(InputEvent<'h>),
+        Progress(&'h ProgressStep),
+    }
+    let mut events: Vec<(i64, Event)> = Vec::new();
+    for e in round_events(&history.round)? {
+        events.push((e.at.seconds, Event::Round(e)));
+    }
+    for e in input_events(&history.input)? {
+        events.push((e.at.seconds, Event::Input(e)));
+    }
+    for p in &history.progress {
+        events.push((moment(&p.at)?.seconds, Event::Progress(p)));
+    }
+    events.sort_by_key(|(at, _)| *at);
     let users = demo_users()?;
     let mut next_event = 0;
-    let mut next_input = 0;
-    // Rounds and inputs before `at`, in time order.
+    // Every event before `until`.
     let mut drain = |until: i64| -> Result<(), SetupError> {
-        loop {
-            let round = events.get(next_event).filter(|e| e.at.seconds < until);
-            let input = inputs.get(next_input).filter(|e| e.at.seconds < until);
-            match (round, input) {
-                (Some(r), Some(i)) if r.at.seconds <= i.at.seconds => {
-                    run_round_event(&repo, &users, r)?;
-                    next_event += 1;
-                }
-                (_, Some(i)) => {
-                    run_input_event(&repo, dir, &users, &history.input, i)?;
-                    next_input += 1;
-                }
-                (Some(r), None) => {
-                    run_round_event(&repo, &users, r)?;
-                    next_event += 1;
-                }
-                (None, None) => return Ok(()),
+        while let Some((at, event)) = events.get(next_event) {
+            if *at >= until {
+                break;
             }
+            match event {
+                Event::Round(r) => run_round_event(&repo, &users, r)?,
+                Event::Input(i) => run_input_event(&repo, dir, &users, &history.input, i)?,
+                Event::Progress(p) => run_progress(&repo, &users, p)?,
+            }
+            next_event += 1;
         }
+        Ok(())
     };
     for (n, step) in history.commit.iter().enumerate() {
         let at = signature(step)?.seconds;
