@@ -65,6 +65,7 @@ enum Command {
     },
     /// Export the whole plan (or a round's version) as one document in one language, Markdown
     /// or print-ready HTML, with a table of commitments; to standard output without -o.
+    /// With --site DIR: the whole public site as static files instead.
     /// 將整份行動方案（或某次論壇會議通過的版本）匯出為單一文件。
     Export {
         /// A data directory (holding plan.git) or a bare plan repository.
