@@ -65,6 +65,7 @@ enum Command {
     },
     /// Export the whole plan (or a round's version) as one document in one language, Markdown
     /// or print-ready HTML, with a table of commitments; to standard output without -o.
+    /// With --site DIR: the whole public site as static files instead.
     /// 將整份行動方案（或某次論壇會議通過的版本）匯出為單一文件。
     Export {
         /// A data directory (holding plan.git) or a bare plan repository.
@@ -81,6 +82,14 @@ enum Command {
         /// Write to FILE instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Instead of one document: write the whole public site (every page in both UI
+        /// languages, JSON twins, Atom feeds) into DIR, for any static web server.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["lang", "rev", "format", "output"])]
+        site: Option<PathBuf>,
+        /// With --site: write into DIR even if it is not empty (what an earlier export wrote
+        /// there is removed first; other files are left alone).
+        #[arg(long, requires = "site")]
+        force: bool,
     },
     /// Manage the people who can sign in (DIR/accounts.json, beside the repository).
     /// 管理可登入的使用者帳號（DIR/accounts.json，位於儲存庫之外）。
@@ -216,7 +225,12 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
             rev,
             format,
             output,
-        } => export(&path, lang.as_deref(), &rev, &format, output.as_deref()),
+            site,
+            force,
+        } => match site {
+            Some(dir) => export_site(&path, &dir, force),
+            None => export(&path, lang.as_deref(), &rev, &format, output.as_deref()),
+        },
         Command::User { command } => user(command),
         Command::Demo { listen, data } => {
             if setup::demo(&data)? {
@@ -276,6 +290,54 @@ fn export(
             out.flush()?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `codraft export --site`: the public site, crawled from the same router the server runs.
+fn export_site(
+    data: &std::path::Path,
+    dir: &std::path::Path,
+    force: bool,
+) -> Result<ExitCode, BoxError> {
+    use codraft::web::site;
+    if !setup::repo_path(data).join("HEAD").exists() {
+        return Err(format!(
+            "{} is not a data directory (holding plan.git)",
+            data.display()
+        )
+        .into());
+    }
+    let not_empty = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    if not_empty {
+        if !force {
+            return Err(format!(
+                "{} is not empty (add --force to write into it)",
+                dir.display()
+            )
+            .into());
+        }
+        for name in site::OWNED {
+            let path = dir.join(name);
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else if path.exists() {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(site::export(data, dir, &mut site::Progress::stderr()))?;
+    for error in &report.errors {
+        eprintln!("warning: {error}");
+    }
+    eprintln!(
+        "wrote {} pages to {} in {:.1} s",
+        report.pages,
+        dir.display(),
+        report.elapsed.as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -22,6 +22,7 @@ mod round_changes;
 mod rounds;
 mod rounds_api;
 pub mod session;
+pub mod site;
 mod timeline;
 mod translations;
 mod translations_api;

@@ -217,6 +217,13 @@ async fn render_view(
     ctx.insert("units", &units);
     ctx.insert("id", id);
     ctx.insert("doc_lang", lang);
+    // A translation not written yet has no page to read (the link would be a 404).
+    ctx.insert(
+        "translated",
+        &snapshot
+            .commitment(id)
+            .is_some_and(|e| e.versions.contains_key(lang)),
+    );
     ctx.insert("master_lang", &master_lang);
     ctx.insert("number", &number);
     ctx.insert("title", &title);
