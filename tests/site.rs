@@ -217,6 +217,23 @@ async fn the_exported_site_is_complete_linked_and_public() {
         report.errors.join("\n")
     );
     let pages = check_site(out.path(), input, &commitments, &rounds);
+    // The demo's input #1 is followed in the static site from its page to the agency's answer
+    // and to the diff of the commit that took it in.
+    let page = std::fs::read_to_string(out.path().join("en/inputs/1/index.html")).unwrap();
+    assert!(
+        page.contains("badge-outcome-adopted\">Adopted</span>"),
+        "{page}"
+    );
+    let diff_link = links(&page)
+        .into_iter()
+        .find(|l| l.contains("compare"))
+        .expect("the answer links to the change");
+    let diff_file = target("en/inputs/1/index.html", &diff_link).unwrap();
+    let diff = std::fs::read_to_string(out.path().join(&diff_file)).unwrap();
+    assert!(
+        diff.contains("<ins>") && diff.contains("承辦人員"),
+        "{diff_file}"
+    );
     println!(
         "site export: {} fetched, {pages} HTML pages, {:.1} s",
         report.pages, seconds
