@@ -97,6 +97,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Run by the plan repository's git hooks (installed by `codraft serve`); not for people.
+    #[command(hide = true)]
+    Hook {
+        /// `pre-receive`: checks a push made through codraft's HTTP server.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +238,7 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
             None => export(&path, lang.as_deref(), &rev, &format, output.as_deref()),
         },
         Command::User { command } => user(command),
+        Command::Hook { name } => hook(&name),
         Command::Demo { listen, data } => {
             if setup::demo(&data)? {
                 println!("created the demo plan in {}", data.display());
@@ -243,6 +250,45 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `codraft hook pre-receive`: git runs it (through the hook `codraft serve` installs) before
+/// a push moves any ref. Pushes through codraft's HTTP server name the pusher in
+/// `CODRAFT_USER` and the data directory in `CODRAFT_DATA`; each refused update is printed (git
+/// shows it to the pusher as `remote: …`) and the push is refused as a whole.
+fn hook(name: &str) -> Result<ExitCode, BoxError> {
+    if name != "pre-receive" {
+        return Err(format!("no hook \"{name}\"").into());
+    }
+    let (Ok(user_id), Ok(data)) = (std::env::var("CODRAFT_USER"), std::env::var("CODRAFT_DATA"))
+    else {
+        return Ok(ExitCode::SUCCESS); // not a push through codraft's server
+    };
+    let data = PathBuf::from(data);
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    let updates = codraft::workflow::push::parse_updates(&input);
+    let repo = git2::Repository::open_bare(setup::repo_path(&data))?;
+    // The pushed objects wait in a quarantine directory until the hook accepts them.
+    let odb = repo.odb()?;
+    for var in ["GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY"] {
+        if let Ok(dir) = std::env::var(var) {
+            let _ = odb.add_disk_alternate(&dir);
+        }
+    }
+    let Some(user) = accounts_of(&data)?.user(&user_id) else {
+        eprintln!("codraft: no account \"{user_id}\"");
+        return Ok(ExitCode::FAILURE);
+    };
+    let refusals = codraft::workflow::push::check_push(&repo, &user, &updates);
+    if refusals.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("codraft refused this push:");
+    for r in refusals {
+        eprintln!("  {r}");
+    }
+    Ok(ExitCode::FAILURE)
+}
 
 /// `codraft export`: the same document `/export` serves, read through the same store.
 fn export(

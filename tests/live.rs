@@ -545,42 +545,7 @@ async fn a_commit_that_reaches_the_branch_is_merged_into_unsaved_live_edits() {
     );
 }
 
-/// Runs `codraft serve` as its own process, so it can be killed with SIGKILL.
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
-fn serve(dir: &std::path::Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_codraft"))
-        .args([
-            "serve",
-            "--data",
-            dir.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server { child, base };
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    let mut child = child;
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("codraft serve did not start");
-}
+use common::serve_process as serve;
 
 #[tokio::test]
 async fn every_acknowledged_edit_survives_kill_9() {

@@ -9,6 +9,7 @@ mod diff_view;
 mod error;
 pub mod export;
 mod forum;
+mod git_http;
 pub mod i18n;
 mod inputs;
 mod inputs_api;
@@ -213,6 +214,7 @@ pub struct AppState {
     pub translations: Translations,
     pub inputs: Inputs,
     pub comments: Comments,
+    pub git: git_http::GitHttp,
     pub progress: Progress,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
@@ -232,6 +234,12 @@ pub fn router(state: AppState) -> Router {
         .route("/edit", get(live::editor))
         .route("/live", get(live::socket))
         .route("/healthz", get(api::healthz))
+        .route(
+            "/plan.git/{*rest}",
+            get(git_http::serve)
+                .post(git_http::serve)
+                .layer(DefaultBodyLimit::max(git_http::MAX_PUSH_BYTES)),
+        )
         .route("/api/plan", get(api::plan))
         .route("/api/commitments", get(api::commitments))
         .route("/api/commitments/{id}", get(api::commitment))
@@ -405,12 +413,16 @@ pub fn app_with(
 ) -> anyhow_like::Result<Router> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
+    if let Err(e) = git_http::install_hook(&repo) {
+        tracing::warn!(error = %e, "the pre-receive hook could not be installed: pushes over HTTP are refused");
+    }
     let accounts = Accounts::open(data)?;
     let plan = PlanReader::new(store.clone());
     Ok(router(AppState {
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
         comments: Comments::new(store.clone(), crate::workflow::system_clock()),
+        git: git_http::GitHttp::new(data),
         progress: Progress::new(store.clone(), plan.clone(), crate::workflow::system_clock()),
         plan,
         render: Renderer::new()?,

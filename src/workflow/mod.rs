@@ -15,6 +15,7 @@ pub mod live;
 pub mod plan;
 pub mod progress;
 pub mod proposal;
+pub mod push;
 pub mod records;
 pub mod round_tags;
 pub mod rounds;

@@ -620,6 +620,19 @@ impl Proposals {
             .await?
     }
 
+    /// After a push through the git HTTP server moved `branch`: the proposal it is, opened by
+    /// `user` when it is new (see [`super::push::adopt_branch`]); `true` when it was opened now.
+    pub async fn adopt_pushed_branch(
+        &self,
+        user: User,
+        branch: String,
+    ) -> Result<(ProposalRecord, bool), WorkflowError> {
+        let now = (self.clock)();
+        self.store
+            .write(move |repo| Ok(super::push::adopt_branch(repo, &user, &branch, now)))
+            .await?
+    }
+
     /// Opens a proposal: a branch from `main` with `changes` (which may be empty: the web
     /// form opens the proposal first and edits it next).
     /// The branch is named from the title's ASCII words, else from `topic` (e.g. the

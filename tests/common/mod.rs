@@ -92,3 +92,50 @@ pub fn assert_error(body: &serde_json::Value, code: &str) {
         "{body}"
     );
 }
+
+/// `codraft serve` running as its own process (a real program: its git hooks run `codraft`,
+/// and it can be killed with SIGKILL); the process is killed when this is dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `codraft serve` on the data directory `dir` on a free port; its log goes to
+/// `dir/server-<port>.log`.
+pub fn serve_process(dir: &Path) -> ServeProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_codraft"))
+        .args([
+            "serve",
+            "--data",
+            dir.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return ServeProcess { child, base };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("codraft serve did not start");
+}
