@@ -82,13 +82,13 @@ fn plain(status: StatusCode, text: &str) -> Response {
 }
 
 /// The pusher named by HTTP basic auth (any user name; the password is an API token).
-fn pusher(state: &AppState, headers: &HeaderMap) -> Result<User, Response> {
+fn pusher(state: &AppState, headers: &HeaderMap) -> Result<User, Box<Response>> {
     let ask = || {
-        let mut r = plain(
+        let mut r = Box::new(plain(
             StatusCode::UNAUTHORIZED,
             "pushing needs your codraft account: user name = your id, password = an API token \
              (codraft user token)",
-        );
+        ));
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"codraft\""),
@@ -113,10 +113,10 @@ fn pusher(state: &AppState, headers: &HeaderMap) -> Result<User, Response> {
         .user_for_token(token.trim())
         .ok_or_else(ask)?;
     if !(user.has(Role::Admin) || user.has(Role::Drafter) || user.has(Role::Translator)) {
-        return Err(plain(
+        return Err(Box::new(plain(
             StatusCode::FORBIDDEN,
             &format!("{} has no drafting rights: pushes are refused", user.id),
-        ));
+        )));
     }
     Ok(user)
 }
@@ -163,7 +163,7 @@ pub async fn serve(
     let user = if push {
         match pusher(&state, &headers) {
             Ok(u) => Some(u),
-            Err(r) => return r,
+            Err(r) => return *r,
         }
     } else {
         None
