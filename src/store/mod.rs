@@ -10,6 +10,7 @@
 //! [`Signature`]s, errors are [`StoreError`]s.
 
 pub mod git;
+pub mod mirror;
 
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};

@@ -346,6 +346,17 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("lh_by", "變更", "Changed by"),
     ("lh_current", "目前", "current"),
     ("lh_changes", "所有修改", "Every change"),
+    // ---- admin
+    ("ad_title", "管理", "Administration"),
+    ("ad_mirrors", "鏡像儲存庫", "Mirrors"),
+    ("ad_mirrors_intro", "行動方案儲存庫會推送到 <資料目錄>/mirrors.toml 設定的遠端；失敗時會以遞增間隔重試。回合標籤永不強制覆寫。", "The plan repository is pushed to the remotes <data>/mirrors.toml configures; failures are retried with growing waits. Round tags are never force-pushed."),
+    ("ad_no_mirrors", "尚未設定鏡像。", "No mirror is configured."),
+    ("ad_name", "名稱", "Name"),
+    ("ad_last_ok", "最近一次成功", "Last success"),
+    ("ad_state", "狀態", "State"),
+    ("ad_failing", "連續失敗 {n} 次", "failing ({n} in a row)"),
+    ("ad_in_sync", "已同步（{n} 個參照）", "in sync ({n} refs)"),
+    ("ad_pending", "等待中", "pending"),
     // ---- comments
     ("cm_title", "留言", "Comments"),
     ("cm_intro", "登入者可對承諾事項或其中一段留言；留言跟著段落代號，段落文字修改後仍會留在原段落。", "Signed-in people comment on the commitment or one of its sections; a comment follows its section's id, so it stays with the section however its text is edited."),

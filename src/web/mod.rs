@@ -3,6 +3,7 @@
 //!
 //! Templates and CSS are compiled into the binary, so `codraft` runs from any folder.
 
+mod admin;
 mod api;
 mod comments;
 mod diff_view;
@@ -40,6 +41,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Accounts, LoginLimiter, Sessions};
+use crate::store::mirror::Mirrors;
 use crate::workflow::comments::Comments;
 use crate::workflow::inputs::Inputs;
 use crate::workflow::live::LiveHub;
@@ -79,6 +81,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/translations.html"),
     ),
     ("inputs.html", include_str!("../../templates/inputs.html")),
+    ("admin.html", include_str!("../../templates/admin.html")),
     ("input.html", include_str!("../../templates/input.html")),
     (
         "input_new.html",
@@ -215,6 +218,7 @@ pub struct AppState {
     pub inputs: Inputs,
     pub comments: Comments,
     pub git: git_http::GitHttp,
+    pub mirrors: Mirrors,
     pub progress: Progress,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
@@ -234,6 +238,8 @@ pub fn router(state: AppState) -> Router {
         .route("/edit", get(live::editor))
         .route("/live", get(live::socket))
         .route("/healthz", get(api::healthz))
+        .route("/admin", get(admin::page))
+        .route("/api/admin/mirrors", get(admin::mirrors_api))
         .route(
             "/plan.git/{*rest}",
             get(git_http::serve)
@@ -411,6 +417,24 @@ pub fn app_with(
     data: &std::path::Path,
     live_limits: crate::workflow::live::Limits,
 ) -> anyhow_like::Result<Router> {
+    Ok(build(data, live_limits)?.0)
+}
+
+/// [`app_with`] for a server that keeps running: also starts pushing to the configured mirrors
+/// (`<data>/mirrors.toml`, see [`crate::store::mirror`]). Needs a tokio runtime.
+pub fn app_serving(
+    data: &std::path::Path,
+    live_limits: crate::workflow::live::Limits,
+) -> anyhow_like::Result<Router> {
+    let (router, mirrors) = build(data, live_limits)?;
+    mirrors.spawn();
+    Ok(router)
+}
+
+fn build(
+    data: &std::path::Path,
+    live_limits: crate::workflow::live::Limits,
+) -> anyhow_like::Result<(Router, Mirrors)> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
     if let Err(e) = git_http::install_hook(&repo) {
@@ -418,7 +442,9 @@ pub fn app_with(
     }
     let accounts = Accounts::open(data)?;
     let plan = PlanReader::new(store.clone());
-    Ok(router(AppState {
+    let mirrors = Mirrors::load(data, &repo).map_err(std::io::Error::other)?;
+    let router = router(AppState {
+        mirrors: mirrors.clone(),
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
         comments: Comments::new(store.clone(), crate::workflow::system_clock()),
@@ -433,12 +459,13 @@ pub fn app_with(
         sessions: Arc::new(Sessions::new()),
         limiter: Arc::new(LoginLimiter::default()),
         input_limiter: Arc::new(LoginLimiter::new(INPUTS_PER_ADDRESS, INPUT_WINDOW)),
-    }))
+    });
+    Ok((router, mirrors))
 }
 
 /// Serves the data directory `data` on `listen` until Ctrl-C.
 pub async fn serve(data: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
-    let app = app(data)?;
+    let app = app_serving(data, crate::workflow::live::Limits::default())?;
     let repo = crate::workflow::setup::repo_path(data);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;

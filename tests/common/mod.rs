@@ -23,7 +23,7 @@ pub async fn start_server(data_dir: &Path) -> String {
 
 /// [`start_server`] with other limits for live documents.
 pub async fn start_server_with(data_dir: &Path, limits: codraft::workflow::live::Limits) -> String {
-    let app = codraft::web::app_with(data_dir, limits).unwrap();
+    let app = codraft::web::app_serving(data_dir, limits).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
