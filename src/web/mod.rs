@@ -16,6 +16,7 @@ mod inputs;
 mod inputs_api;
 mod live;
 pub mod markdown;
+mod openapi;
 mod pages;
 mod progress;
 mod proposals;
@@ -237,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/live.js", get(live_js))
         .route("/edit", get(live::editor))
         .route("/live", get(live::socket))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(api::healthz))
         .route("/admin", get(admin::page))
         .route("/api/admin/mirrors", get(admin::mirrors_api))
