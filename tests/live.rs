@@ -547,6 +547,76 @@ async fn a_commit_that_reaches_the_branch_is_merged_into_unsaved_live_edits() {
 
 use common::serve_process as serve;
 
+/// A drafter pushes over HTTP, with the git CLI, onto a branch someone is editing live: the
+/// push reaches the live document and the unsaved live edit is kept; saving commits both.
+#[tokio::test]
+async fn a_push_over_http_is_merged_into_unsaved_live_edits() {
+    let dir = common::demo_dir();
+    let tokens = add_people(dir.path());
+    let server = serve(dir.path());
+    let branch = open_proposal(&server.base, &tokens["gov"]).await;
+    let mut gov = connect(
+        &server.base,
+        &tokens["gov"],
+        &branch,
+        "gov-push-session-0001",
+    )
+    .await
+    .unwrap();
+    let r = gov.edit(PROBLEM, json!([[0, 0, "【即時】"]]), None).await;
+    gov.until(|m| m["type"] == "ack" && m["ref"] == r).await;
+
+    let work = tempfile::tempdir().unwrap();
+    let host = server.base.trim_start_matches("http://").to_string();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(work.path())
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_AUTHOR_NAME", "ngo 名")
+            .env("GIT_AUTHOR_EMAIL", "ngo@example.org")
+            .env("GIT_COMMITTER_NAME", "ngo 名")
+            .env("GIT_COMMITTER_EMAIL", "ngo@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let url = format!("http://ngo:{}@{host}/plan.git", tokens["ngo"]);
+    git(&["clone", "-q", "-b", &branch, &url, "plan"]);
+    let file = work.path().join("plan").join(C04_PATH);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("落實政府資訊公開法資訊取用權", "落實資訊取用權", 1),
+    )
+    .unwrap();
+    git(&["-C", "plan", "commit", "-qam", "Shorter title"]);
+    git(&["-C", "plan", "push", "-q", "origin", &branch]);
+
+    let op = gov.until(|m| m["type"] == "op" && m["client"] == 0).await;
+    assert_eq!(op["field"], "title");
+    assert_eq!(gov.text("title"), "落實資訊取用權");
+    assert!(
+        gov.text(PROBLEM).starts_with("【即時】"),
+        "the live edit is kept"
+    );
+    gov.send(json!({"type": "save", "ref": 7})).await;
+    let saved = gov
+        .until(|m| m["type"] == "saved" || m["type"] == "error")
+        .await;
+    assert_eq!(saved["type"], "saved", "{saved}");
+    let file = common::git(
+        &setup::repo_path(dir.path()),
+        &["show", &format!("{branch}:{C04_PATH}")],
+    );
+    assert!(file.contains("title = \"落實資訊取用權\"") && file.contains("【即時】"));
+    drop(server);
+}
+
 #[tokio::test]
 async fn every_acknowledged_edit_survives_kill_9() {
     let dir = common::demo_dir();
