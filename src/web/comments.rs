@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::workflow::comments::CommentRecord;
@@ -17,7 +17,7 @@ use crate::workflow::PlanSnapshot;
 use super::error::ApiError;
 use super::markdown;
 use super::pages::{encode, Ctx, Q};
-use super::proposals::poster;
+use super::proposals::{field, pairs_of, poster, FormPairs};
 use super::proposals_api::body;
 use super::session::ApiUser;
 use super::AppState;
@@ -73,14 +73,6 @@ pub async fn section(
     Some(out)
 }
 
-fn pairs_get(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 /// `POST /commitments/{id}/comments`: `csrf`, `section` (empty: the whole commitment), `body`.
 pub async fn add_form(
     State(state): State<AppState>,
@@ -88,27 +80,21 @@ pub async fn add_form(
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let viewer = match poster(&c, &state, &pairs_get(&pairs, "csrf")) {
+    let viewer = match poster(&c, &state, &field(&pairs, "csrf")) {
         Ok(v) => v,
         Err(page) => return *page,
     };
-    let section = Some(pairs_get(&pairs, "section")).filter(|s| !s.is_empty());
+    let section = Some(field(&pairs, "section")).filter(|s| !s.is_empty());
     match state
         .comments
-        .add(viewer.user, &id, section, pairs_get(&pairs, "body"))
+        .add(viewer.user, &id, section, field(&pairs, "body"))
         .await
     {
         Ok(r) => Redirect::to(&format!(
@@ -129,26 +115,20 @@ pub async fn hide_form(
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let viewer = match poster(&c, &state, &pairs_get(&pairs, "csrf")) {
+    let viewer = match poster(&c, &state, &field(&pairs, "csrf")) {
         Ok(v) => v,
         Err(page) => return *page,
     };
     match state
         .comments
-        .hide(viewer.user, &id, number, pairs_get(&pairs, "reason"))
+        .hide(viewer.user, &id, number, field(&pairs, "reason"))
         .await
     {
         Ok(_) => Redirect::to(&format!(

@@ -13,11 +13,9 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
@@ -27,7 +25,7 @@ use crate::workflow::PlanSnapshot;
 use super::error::ApiError;
 use super::markdown;
 use super::pages::{encode, Ctx, Q};
-use super::proposals::poster;
+use super::proposals::{field, pairs_of, poster, FormPairs};
 use super::session::ClientAddr;
 use super::{AppState, DEFAULT_REF};
 
@@ -260,34 +258,20 @@ pub async fn new_form(
     render_form(&state, &c, kept, StatusCode::OK).await
 }
 
-fn pairs_get(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 pub async fn create(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let get = |k: &str| pairs_get(&pairs, k);
+    let get = |k: &str| field(&pairs, k);
     // Signed in: the input carries the person's account, so the form must be theirs.
     let user = if c.viewer.is_some() {
         match poster(&c, &state, &get("csrf")) {
@@ -491,20 +475,14 @@ pub async fn act(
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let get = |k: &str| pairs_get(&pairs, k);
+    let get = |k: &str| field(&pairs, k);
     let viewer = match poster(&c, &state, &get("csrf")) {
         Ok(v) => v,
         Err(page) => return *page,

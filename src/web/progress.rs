@@ -9,11 +9,11 @@
 //!
 //! [`Progress::report`]: crate::workflow::progress::Progress::report
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use serde::Serialize;
 
 use crate::workflow::progress::{
@@ -22,7 +22,7 @@ use crate::workflow::progress::{
 
 use super::error::ApiError;
 use super::pages::{Ctx, Q};
-use super::proposals::poster;
+use super::proposals::{field, pairs_of, poster, FormPairs};
 use super::session::ApiUser;
 use super::{AppState, DEFAULT_REF};
 
@@ -177,34 +177,20 @@ pub async fn commitment_page(
     render_commitment(&state, &c, &id, Kept::default(), StatusCode::OK).await
 }
 
-fn pairs_get(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 pub async fn report_form(
     State(state): State<AppState>,
     Path(id): Path<String>,
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let get = |k: &str| pairs_get(&pairs, k);
+    let get = |k: &str| field(&pairs, k);
     let viewer = match poster(&c, &state, &get("csrf")) {
         Ok(v) => v,
         Err(page) => return *page,

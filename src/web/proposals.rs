@@ -802,7 +802,29 @@ fn read_form(pairs: &[(String, String)]) -> CommitmentForm {
     f
 }
 
-fn field(pairs: &[(String, String)], key: &str) -> String {
+/// A form read as name/value pairs: names may repeat (ticked checkboxes, milestone rows).
+pub(super) type FormPairs = Result<Form<Vec<(String, String)>>, FormRejection>;
+
+/// A submitted form's pairs, or the 400 page.
+pub(super) fn pairs_of(
+    c: &Ctx,
+    state: &AppState,
+    form: FormPairs,
+) -> Result<Vec<(String, String)>, Box<Response>> {
+    form.map(|Form(pairs)| pairs).map_err(|_| {
+        Box::new(c.error(
+            state,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                c.lang.strings()["bad_form"],
+            ),
+        ))
+    })
+}
+
+/// The first value named `key` (empty when absent).
+pub(super) fn field(pairs: &[(String, String)], key: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == key)
@@ -816,18 +838,12 @@ pub async fn edit(
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let mut c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
     let v = match poster(&c, &state, &field(&pairs, "csrf")) {
         Ok(v) => v,

@@ -11,11 +11,9 @@
 //!
 //! [`Translations::mark_synced`]: crate::workflow::translation::Translations::mark_synced
 
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
@@ -27,7 +25,7 @@ use crate::workflow::translation::TranslationStatus;
 use super::error::ApiError;
 use super::live::describe;
 use super::pages::{encode, Ctx, Q};
-use super::proposals::poster;
+use super::proposals::{field, pairs_of, poster, FormPairs};
 use super::{AppState, DEFAULT_REF};
 
 #[derive(Deserialize, Default)]
@@ -288,26 +286,14 @@ pub async fn sync(
     q: Q,
     headers: HeaderMap,
     uri: Uri,
-    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+    form: FormPairs,
 ) -> Response {
     let mut c = Ctx::new(&state, q, &headers, &uri);
-    let Ok(Form(pairs)) = form else {
-        return c.error(
-            &state,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_form",
-                c.lang.strings()["bad_form"],
-            ),
-        );
+    let pairs = match pairs_of(&c, &state, form) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&pairs, name);
     let viewer = match poster(&c, &state, &get("csrf")) {
         Ok(v) => v,
         Err(page) => return *page,
