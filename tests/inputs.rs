@@ -9,54 +9,9 @@ mod common;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use codraft::auth::Accounts;
-use codraft::workflow::setup;
-
 const C04: &str = "c04-information-access";
 
-struct Env {
-    dir: tempfile::TempDir,
-    base: String,
-    client: reqwest::Client,
-    accounts: Accounts,
-}
-
-impl Env {
-    async fn new() -> Env {
-        let dir = common::web::demo_with_accounts();
-        let base = common::start_server(dir.path()).await;
-        Env {
-            accounts: Accounts::open(dir.path()).unwrap(),
-            dir,
-            base,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    async fn post(&self, who: Option<&str>, path: &str, body: Value) -> (StatusCode, Value) {
-        let mut req = self.client.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(id) = who {
-            req = req.bearer_auth(self.accounts.new_token(id).unwrap());
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (s, v) = common::get_json(&format!("{}{path}", self.base)).await;
-        assert_eq!(s, StatusCode::OK, "{path}: {v}");
-        v
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        common::git(&setup::repo_path(self.dir.path()), args)
-    }
-
-    fn refs(&self) -> String {
-        self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
-    }
-}
+use common::api::DemoApi as Env;
 
 fn change_input() -> Value {
     json!({

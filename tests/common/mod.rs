@@ -7,6 +7,7 @@ use std::process::Command;
 
 use codraft::workflow::setup;
 
+pub mod api;
 pub mod web;
 
 /// A fresh demo data directory (built by the same code as `codraft demo`).
