@@ -670,13 +670,11 @@ async fn a_browser_offline_across_a_compaction_loses_no_character() {
     assert_eq!(text, expected, "lost or doubled characters");
     wait_status(b, "live").await;
 
-    // Each batch was checkpointed before its compaction; both people are credited.
+    // Batches were checkpointed before their compactions (how many keys a batch holds
+    // depends on the machine's load, so only "more than one"); both people are credited.
     let repo = setup::repo_path(live.dir.path());
     let log = common::git(&repo, &["log", "--format=%B", &live.branch]);
-    assert!(
-        log.matches("Live edits").count() >= A_TEXT.chars().count(),
-        "{log}"
-    );
+    assert!(log.matches("Live edits").count() >= 2, "{log}");
     for who in ["gov", "ngo"] {
         assert!(log.contains(&format!("Co-authored-by: {who} <{who}@example.org>")));
     }
