@@ -7,4 +7,5 @@ pub mod doc;
 pub mod live;
 pub mod store;
 pub mod web;
+pub mod webhooks;
 pub mod workflow;

@@ -220,6 +220,7 @@ pub struct AppState {
     pub comments: Comments,
     pub git: git_http::GitHttp,
     pub mirrors: Mirrors,
+    pub webhooks: crate::webhooks::Webhooks,
     pub progress: Progress,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
@@ -242,6 +243,15 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/admin", get(admin::page))
         .route("/api/admin/mirrors", get(admin::mirrors_api))
+        .route("/api/admin/webhooks", get(admin::webhooks_api))
+        .route(
+            "/api/admin/webhooks/{name}/redeliver",
+            post(admin::redeliver_api),
+        )
+        .route(
+            "/admin/webhooks/{name}/redeliver",
+            post(admin::redeliver_form),
+        )
         .route(
             "/plan.git/{*rest}",
             get(git_http::serve)
@@ -423,20 +433,22 @@ pub fn app_with(
 }
 
 /// [`app_with`] for a server that keeps running: also starts pushing to the configured mirrors
-/// (`<data>/mirrors.toml`, see [`crate::store::mirror`]). Needs a tokio runtime.
+/// (`<data>/mirrors.toml`, see [`crate::store::mirror`]) and delivering webhooks
+/// (`<data>/webhooks.toml`, see [`crate::webhooks`]). Needs a tokio runtime.
 pub fn app_serving(
     data: &std::path::Path,
     live_limits: crate::workflow::live::Limits,
 ) -> anyhow_like::Result<Router> {
-    let (router, mirrors) = build(data, live_limits)?;
-    mirrors.spawn();
+    let (router, state) = build(data, live_limits)?;
+    state.mirrors.spawn();
+    state.webhooks.spawn();
     Ok(router)
 }
 
 fn build(
     data: &std::path::Path,
     live_limits: crate::workflow::live::Limits,
-) -> anyhow_like::Result<(Router, Mirrors)> {
+) -> anyhow_like::Result<(Router, AppState)> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
     if let Err(e) = git_http::install_hook(&repo) {
@@ -445,8 +457,11 @@ fn build(
     let accounts = Accounts::open(data)?;
     let plan = PlanReader::new(store.clone());
     let mirrors = Mirrors::load(data, &repo).map_err(std::io::Error::other)?;
-    let router = router(AppState {
-        mirrors: mirrors.clone(),
+    let webhooks =
+        crate::webhooks::Webhooks::load(data, store.clone()).map_err(std::io::Error::other)?;
+    let state = AppState {
+        mirrors,
+        webhooks,
         translations: Translations::new(store.clone(), plan.clone()),
         inputs: Inputs::new(store.clone(), data, crate::workflow::system_clock()),
         comments: Comments::new(store.clone(), crate::workflow::system_clock()),
@@ -461,8 +476,8 @@ fn build(
         sessions: Arc::new(Sessions::new()),
         limiter: Arc::new(LoginLimiter::default()),
         input_limiter: Arc::new(LoginLimiter::new(INPUTS_PER_ADDRESS, INPUT_WINDOW)),
-    });
-    Ok((router, mirrors))
+    };
+    Ok((router(state.clone()), state))
 }
 
 /// Serves the data directory `data` on `listen` until Ctrl-C.

@@ -3,6 +3,7 @@
 //! ([`setup`]: `codraft init`, the demo plan) and checking a plan's documents ([`plan::load`]
 //! is what `codraft check` runs). Knows nothing of HTTP.
 
+pub mod activity;
 pub mod approval;
 pub mod comments;
 pub mod compare;

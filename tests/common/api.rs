@@ -17,7 +17,15 @@ pub struct DemoApi {
 
 impl DemoApi {
     pub async fn new() -> DemoApi {
+        DemoApi::new_with(|_| {}).await
+    }
+
+    /// [`DemoApi::new`] with `prepare` run on the data directory before the server starts
+    /// (e.g. to write `webhooks.toml`).
+    #[allow(dead_code)]
+    pub async fn new_with(prepare: impl FnOnce(&std::path::Path)) -> DemoApi {
         let dir = super::web::demo_with_accounts();
+        prepare(dir.path());
         let base = super::start_server(dir.path()).await;
         DemoApi {
             accounts: Accounts::open(dir.path()).unwrap(),
