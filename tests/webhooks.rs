@@ -4,7 +4,8 @@
 //! `text`; a hook that asks for some events gets only those; a failing receiver is retried
 //! with back-off, its failures are on the admin page and its API, a delivery that ran out of
 //! attempts is sent again from there; deliveries queued when the server stops are sent after
-//! it restarts; a broken `webhooks.toml` stops the server with a clear message.
+//! it restarts; a branch pushed with the git CLI is announced as opened, then updated; a
+//! broken `webhooks.toml` stops the server with a clear message.
 
 mod common;
 
@@ -641,4 +642,87 @@ async fn a_broken_webhooks_file_stops_the_server_with_its_reason() {
             "{config}: {stderr}"
         );
     }
+}
+
+/// `git` in `dir` as a drafter on their own machine: no prompts, no user configuration.
+fn git_cli(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "李佳穎")
+        .env("GIT_AUTHOR_EMAIL", "chiaying.li@example.org")
+        .env("GIT_COMMITTER_NAME", "李佳穎")
+        .env("GIT_COMMITTER_EMAIL", "chiaying.li@example.org")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "git {args:?}: {text}");
+    text
+}
+
+#[tokio::test]
+async fn a_branch_pushed_with_git_is_announced_as_opened_then_updated() {
+    let receiver = Receiver::start().await;
+    let dir = common::web::demo_with_accounts();
+    write_config(
+        dir.path(),
+        &format!(
+            "[[webhook]]\nname = \"git\"\nurl = \"{}/git\"\nsecret = \"{SECRET}\"\n",
+            receiver.base
+        ),
+    );
+    let server = common::serve_process(dir.path());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let token = codraft::auth::Accounts::open(dir.path())
+        .unwrap()
+        .new_token("chiaying-li")
+        .unwrap();
+    let push_url = format!(
+        "http://chiaying-li:{token}@{}/plan.git",
+        server.base.trim_start_matches("http://")
+    );
+    let work = tempfile::tempdir().unwrap();
+    git_cli(
+        work.path(),
+        &["clone", "-q", &format!("{}/plan.git", server.base), "plan"],
+    );
+    let clone = work.path().join("plan");
+    let file = clone.join(format!("commitments/{C04}/zh-TW.md"));
+    let edit = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    };
+    git_cli(&clone, &["checkout", "-q", "-b", "chiaying/c04-budget"]);
+    edit("金額俟年度預算核定後補充。", "2021年度新臺幣120萬元。");
+    git_cli(&clone, &["commit", "-qam", "承諾4：補充預算"]);
+    git_cli(&clone, &["push", "-q", &push_url, "chiaying/c04-budget"]);
+    let got = receiver.wait_for("git", "opened", |g| !g.is_empty()).await;
+    let opened = got[0].json();
+    assert_eq!(opened["event"], "proposal.opened");
+    assert_eq!(opened["data"]["title"], "承諾4：補充預算");
+    assert_eq!(opened["data"]["branch"], "chiaying/c04-budget");
+    assert_signed(&got[0], SECRET);
+
+    edit("2021年度新臺幣120萬元。", "2021年度新臺幣150萬元。");
+    git_cli(&clone, &["commit", "-qam", "金額更正為150萬元"]);
+    git_cli(&clone, &["push", "-q", &push_url, "chiaying/c04-budget"]);
+    let got = receiver.wait_for("git", "updated", |g| g.len() >= 2).await;
+    let updated = got[1].json();
+    assert_eq!(updated["event"], "proposal.updated", "{updated}");
+    assert_eq!(updated["data"]["commit_summary"], "金額更正為150萬元");
+    let head = git_cli(&clone, &["rev-parse", "HEAD"]);
+    assert_eq!(updated["data"]["head"], head.trim());
+    assert!(updated["text"]
+        .as_str()
+        .unwrap()
+        .contains("updated by 李佳穎: 金額更正為150萬元"));
+    assert_signed(&got[1], SECRET);
 }

@@ -46,8 +46,9 @@ pub const KINDS: &[&str] = &[
 pub struct Snapshot {
     /// The head of the `records` branch.
     pub records: Option<String>,
-    /// `proposals/<n>-<slug>` → head.
-    pub proposal_heads: BTreeMap<String, String>,
+    /// Every other branch (a proposal's: `proposals/<n>-<slug>`, or any name a `git push`
+    /// gave it) → head.
+    pub branches: BTreeMap<String, String>,
 }
 
 /// One thing that happened.
@@ -76,8 +77,9 @@ pub struct Event {
 pub fn snapshot(repo: &git2::Repository) -> Result<Snapshot, StoreError> {
     Ok(Snapshot {
         records: records::head(repo)?.map(|o| o.to_string()),
-        proposal_heads: git::branches(repo, "proposals/")?
+        branches: git::branches(repo, "")?
             .into_iter()
+            .filter(|(name, _)| name != "main" && name != records::RECORDS_BRANCH)
             .map(|(name, oid)| (name, oid.to_string()))
             .collect(),
     })
@@ -111,37 +113,30 @@ pub fn between(
             record_events(repo, old_head, new_head, &path, &mut events)?;
         }
     }
-    let head = match new.records.as_deref() {
-        Some(h) => Some(oid(h)?),
-        None => None,
+    let moved: Vec<(&String, &String, &String)> = new
+        .branches
+        .iter()
+        .filter_map(|(branch, new_oid)| {
+            let old_oid = old.branches.get(branch)?;
+            (old_oid != new_oid).then_some((branch, old_oid, new_oid))
+        })
+        .collect();
+    let open: BTreeMap<String, ProposalRecord> = if moved.is_empty() {
+        BTreeMap::new()
+    } else {
+        records::proposals(repo)?
+            .into_iter()
+            .filter(|p| p.state == ProposalState::Open)
+            .map(|p| (p.branch.clone(), p))
+            .collect()
     };
-    for (branch, new_oid) in &new.proposal_heads {
-        let Some(old_oid) = old.proposal_heads.get(branch) else {
-            continue;
-        };
-        if old_oid == new_oid {
-            continue;
-        }
-        let Some(number) = branch
-            .strip_prefix("proposals/")
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Some(head) = head else { continue };
-        let Some(p): Option<ProposalRecord> =
-            records::read_toml(repo, head, &format!("proposals/{number}/proposal.toml"))?
-        else {
-            continue;
-        };
-        if p.state != ProposalState::Open || &p.branch != branch {
-            continue;
-        }
+    for (branch, old_oid, new_oid) in moved {
+        let Some(p) = open.get(branch) else { continue };
+        let number = p.number;
         let commit = git::commit_info(repo, oid(new_oid)?)?;
         let summary = commit.summary;
         let name = commit.author_name;
-        let mut data = serde_json::to_value(&p).unwrap_or_default();
+        let mut data = serde_json::to_value(p).unwrap_or_default();
         data["head"] = new_oid.clone().into();
         data["previous_head"] = old_oid.clone().into();
         data["commit_summary"] = summary.clone().into();
