@@ -11,11 +11,14 @@
 //! show it as is) and `data` the record the event is about.
 //!
 //! Any 2xx answer is a success; anything else, a timeout (10 s) or a redirect (not followed)
-//! is a failure the caller retries.
+//! is a failure the caller retries. The client is hyper's with rustls: reqwest would bring its
+//! TLS provider choice into every test's client too.
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use hmac::{KeyInit, Mac};
+use http_body_util::{BodyExt, Full};
 
 use crate::workflow::activity::Event;
 
@@ -59,57 +62,88 @@ pub fn body(event: &Event, base_url: &str) -> String {
     .to_string()
 }
 
-/// A client for webhook requests: rustls with the system's root certificates, no redirects.
-pub fn client() -> Result<reqwest::Client, String> {
-    // reqwest is built without a crypto provider of its own choosing: ring is installed once
-    // (an error means one is installed already, which is as good).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("codraft/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| e.to_string())
+/// The HTTP(S) client webhooks are sent with.
+pub type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Full<Bytes>,
+>;
+
+/// A client for webhook requests: HTTP/1.1, TLS by rustls (ring) trusting Mozilla's root
+/// certificates (`webpki-roots`: the same on every machine, no system bundle needed). It
+/// follows no redirect.
+pub fn client() -> Result<Client, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https),
+    )
 }
 
-/// POSTs one delivery; `Err` says why it failed (HTTP status and the start of the answer, or
-/// the connection error).
+/// An error and its causes, one after the other (hyper's own message is often just "client
+/// error (Connect)").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// POSTs one delivery; `Ok` is the receiver's 2xx status, `Err` says why it failed (HTTP
+/// status and the start of the answer, the connection error, or the timeout).
 pub async fn send(
-    client: &reqwest::Client,
+    client: &Client,
     url: &str,
     secret: &str,
     kind: &str,
     id: &str,
     body: &str,
 ) -> Result<u16, String> {
-    let response = client
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
+    let request = http::Request::post(url)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(
+            http::header::USER_AGENT,
+            concat!("codraft/", env!("CARGO_PKG_VERSION")),
+        )
         .header("X-Codraft-Event", kind)
         .header("X-Codraft-Delivery", id)
         .header("X-Codraft-Signature-256", sign(secret, body.as_bytes()))
-        .body(body.to_string())
-        .send()
+        .body(Full::new(Bytes::from(body.to_string())))
+        .map_err(|e| e.to_string())?;
+    let exchange = async {
+        let response = client.request(request).await.map_err(|e| chain(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(status.as_u16());
+        }
+        let answer = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let text: String = String::from_utf8_lossy(&answer).chars().take(200).collect();
+        Err(format!("HTTP {}: {}", status.as_u16(), text.trim()))
+    };
+    tokio::time::timeout(TIMEOUT, exchange)
         .await
-        .map_err(|e| {
-            // reqwest's Display leaves out the cause ("error sending request"): add it.
-            let e = e.without_url();
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            msg
-        })?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(status.as_u16());
-    }
-    let text = response.text().await.unwrap_or_default();
-    let text: String = text.chars().take(200).collect();
-    Err(format!("HTTP {}: {}", status.as_u16(), text.trim()))
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", TIMEOUT.as_secs())))
 }
 
 #[cfg(test)]

@@ -147,7 +147,7 @@ pub struct Webhooks {
     base_url: String,
     first_retry: Duration,
     max_attempts: u32,
-    client: Option<reqwest::Client>,
+    client: Option<delivery::Client>,
     inner: Arc<Mutex<Inner>>,
     /// Serializes [`Webhooks::round`]s (the watcher and a redelivery may overlap).
     running: Arc<tokio::sync::Mutex<()>>,
