@@ -4,142 +4,19 @@
 //! through the protocol.
 
 mod common;
+#[path = "common/live.rs"]
+mod live_client;
 #[path = "common/trace.rs"]
 mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use codraft::auth::{Accounts, NewUser, Role, Sector};
 use codraft::workflow::setup;
-
-const C04: &str = "c04-information-access";
-const C04_PATH: &str = "commitments/c04-information-access/zh-TW.md";
-const PROBLEM: &str = "section.problem.text";
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// One editor: its socket and the text it holds (snapshot + every op, in order).
-struct Editor {
-    ws: Ws,
-    seq: u64,
-    /// Every field as characters (code points), so applying an op is one splice.
-    texts: BTreeMap<String, Vec<char>>,
-    next_ref: u64,
-    /// Apply ops as they come (off for a replay that only checks the server's final text).
-    track: bool,
-}
-
-fn apply_splices(chars: &mut Vec<char>, splices: &Value) {
-    for s in splices.as_array().unwrap() {
-        let pos = s[0].as_u64().unwrap() as usize;
-        let del = s[1].as_u64().unwrap() as usize;
-        chars.splice(pos..pos + del, s[2].as_str().unwrap().chars());
-    }
-}
-
-async fn connect(base: &str, token: &str, branch: &str, session: &str) -> Result<Editor, u16> {
-    let url = format!(
-        "{}/live?branch={branch}&commitment={C04}&lang=zh-TW&session={session}",
-        base.replace("http://", "ws://")
-    );
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = match tokio_tungstenite::connect_async(request).await {
-        Ok(ok) => ok,
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            return Err(response.status().as_u16())
-        }
-        Err(e) => panic!("{e}"),
-    };
-    let snapshot = read(&mut ws).await;
-    assert_eq!(snapshot["type"], "snapshot", "{snapshot}");
-    let texts = snapshot["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f[0].as_str().unwrap().to_string(),
-                f[1].as_str().unwrap().chars().collect(),
-            )
-        })
-        .collect();
-    Ok(Editor {
-        ws,
-        seq: snapshot["seq"].as_u64().unwrap(),
-        texts,
-        next_ref: 1,
-        track: true,
-    })
-}
-
-async fn read(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await
-            .expect("a message within 20 s")
-            .expect("the socket is open")
-            .expect("a frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
-impl Editor {
-    /// Sends an edit against `base` (default: what this editor has seen) and returns its ref.
-    async fn edit(&mut self, field: &str, splices: Value, base: Option<u64>) -> u64 {
-        let edit_ref = self.next_ref;
-        self.next_ref += 1;
-        let message = json!({"type": "edit", "ref": edit_ref, "base": base.unwrap_or(self.seq), "field": field, "splices": splices});
-        self.send(message).await;
-        edit_ref
-    }
-
-    async fn send(&mut self, message: Value) {
-        self.ws
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    /// Reads messages, applying ops, until one satisfies `done`; returns it.
-    async fn until(&mut self, done: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let m = read(&mut self.ws).await;
-            if m["type"] == "op" {
-                if self.track {
-                    let field = m["field"].as_str().unwrap().to_string();
-                    apply_splices(self.texts.entry(field).or_default(), &m["splices"]);
-                }
-                self.seq = m["seq"].as_u64().unwrap();
-            }
-            if done(&m) {
-                return m;
-            }
-        }
-    }
-
-    async fn until_seq(&mut self, seq: u64) {
-        if self.seq < seq {
-            self.until(|m| m["type"] == "op" && m["seq"].as_u64() == Some(seq))
-                .await;
-        }
-    }
-
-    fn text(&self, field: &str) -> String {
-        self.texts[field].iter().collect()
-    }
-}
+use live_client::{add_people, connect, open_proposal, Editor, C04_PATH, PROBLEM};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -160,61 +37,6 @@ async fn env() -> Env {
         tokens,
         branch,
     }
-}
-
-/// Opens an empty proposal as `token`'s user and returns its branch.
-async fn open_proposal(base: &str, token: &str) -> String {
-    let p: Value = reqwest::Client::new()
-        .post(format!("{base}/api/proposals"))
-        .bearer_auth(token)
-        .json(&json!({"title": "Live drafting"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    p["branch"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{p}"))
-        .to_string()
-}
-
-fn add_people(dir: &std::path::Path) -> BTreeMap<&'static str, String> {
-    let accounts = Accounts::open(dir).unwrap();
-    let mut tokens = BTreeMap::new();
-    for (id, sector, roles, wg) in [
-        ("gov", Sector::Government, vec![Role::Drafter], vec![C04]),
-        ("ngo", Sector::CivilSociety, vec![Role::Drafter], vec![C04]),
-        (
-            "outsider",
-            Sector::CivilSociety,
-            vec![Role::Drafter],
-            vec!["c05-environmental-information"],
-        ),
-        (
-            "member",
-            Sector::CivilSociety,
-            vec![Role::ForumMember],
-            vec![],
-        ),
-        ("admin", Sector::Government, vec![Role::Admin], vec![]),
-    ] {
-        let (_, token) = accounts
-            .add_user(NewUser {
-                id: id.into(),
-                name: format!("{id} 名"),
-                email: Some(format!("{id}@example.org")),
-                sector,
-                roles: roles.into_iter().collect(),
-                commitments: wg.into_iter().map(String::from).collect::<BTreeSet<_>>(),
-                agency: None,
-                password: None,
-            })
-            .unwrap();
-        tokens.insert(id, token);
-    }
-    tokens
 }
 
 fn git_show(env: &Env, rev: &str, path: &str) -> String {
