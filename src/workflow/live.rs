@@ -41,6 +41,8 @@ pub const POLL: Duration = Duration::from_secs(1);
 /// How far back from a branch head [`Task::follow_branch`] looks for a commit holding exactly
 /// the live text (its own checkpoint, when a kill lost the log record).
 const OWN_CHECKPOINT_DEPTH: usize = 32;
+/// How many times a checkpoint is tried when other writers keep moving the branch.
+const CHECKPOINT_TRIES: usize = 5;
 /// The largest message a client may send.
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// A live document whose memory estimate passes this is checkpointed and compacted at once
@@ -583,8 +585,23 @@ impl Task {
         }))
     }
 
-    /// Commits the live text if it changed since the last checkpoint.
+    /// Commits the live text if it changed since the last checkpoint. Another writer (the API,
+    /// a push, a merge from `main`) may move the branch between following it and committing:
+    /// the compare-and-swap refuses the commit, and the new head is followed and the commit
+    /// made again, up to [`CHECKPOINT_TRIES`] times.
     async fn checkpoint(&mut self) -> Result<Option<CheckpointRef>, WorkflowError> {
+        let mut tries = 1;
+        loop {
+            match self.checkpoint_once().await {
+                Err(WorkflowError::Conflict {
+                    code: "stale_head", ..
+                }) if tries < CHECKPOINT_TRIES => tries += 1,
+                done => return done,
+            }
+        }
+    }
+
+    async fn checkpoint_once(&mut self) -> Result<Option<CheckpointRef>, WorkflowError> {
         self.follow_branch().await?;
         let Some(doc) = &self.doc else {
             return Ok(None);
