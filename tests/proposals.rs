@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use codraft::auth::{Accounts, NewUser, Role, Sector};
 use codraft::workflow::setup;
+use common::web::form_pairs;
 
 const C04: &str = "c04-information-access";
 const C04_PATH: &str = "commitments/c04-information-access/zh-TW.md";
@@ -1046,60 +1047,6 @@ async fn the_flow_through_the_web_forms() {
         page.contains("Merge proposal #1"),
         "history shows the merge"
     );
-}
-
-/// The fields of the first `<form class="edit-form">` of a page, in order, as a browser sends
-/// them (hidden inputs, text inputs, textareas, checked boxes, selected options).
-fn form_pairs(html: &str) -> Vec<(String, String)> {
-    let start = html.find("class=\"edit-form\"").unwrap();
-    let form = &html[start..start + html[start..].find("</form>").unwrap()];
-    let unescape = |s: &str| {
-        s.replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    };
-    let attr = |tag: &str, name: &str| -> Option<String> {
-        let marker = format!(" {name}=\"");
-        let i = tag.find(&marker)? + marker.len();
-        Some(unescape(&tag[i..i + tag[i..].find('"')?]))
-    };
-    let mut out = Vec::new();
-    let mut rest = form;
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i..];
-        let end = rest.find('>').unwrap();
-        let tag = &rest[..=end];
-        if tag.starts_with("<input") {
-            let kind = attr(tag, "type").unwrap_or_default();
-            if let Some(name) = attr(tag, "name") {
-                if kind != "checkbox" || tag.contains(" checked") {
-                    out.push((name, attr(tag, "value").unwrap_or_default()));
-                }
-            }
-        } else if tag.starts_with("<textarea") {
-            let name = attr(tag, "name").unwrap();
-            let body = &rest[end + 1..];
-            let close = body.find("</textarea>").unwrap();
-            out.push((name, unescape(&body[..close])));
-        } else if tag.starts_with("<select") {
-            let name = attr(tag, "name").unwrap();
-            let body = &rest[end + 1..];
-            let close = body.find("</select>").unwrap();
-            let options = &body[..close];
-            let chosen = options
-                .split("<option")
-                .skip(1)
-                .find(|o| o.contains(" selected"))
-                .or_else(|| options.split("<option").nth(1))
-                .and_then(|o| attr(o, "value"))
-                .unwrap_or_default();
-            out.push((name, chosen));
-        }
-        rest = &rest[end + 1..];
-    }
-    out
 }
 
 #[tokio::test]

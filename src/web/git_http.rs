@@ -147,6 +147,14 @@ pub async fn serve(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Only the repository's own paths: an empty, `.` or `..` segment (`%2F` decodes to `/`),
+    // a NUL or a backslash would reach `git http-backend`, which dies on them (a 500) or
+    // cannot be started at all.
+    if rest.split('/').any(|segment| {
+        segment.is_empty() || segment == "." || segment == ".." || segment.contains(['\0', '\\'])
+    }) {
+        return plain(StatusCode::NOT_FOUND, "no such file in the repository");
+    }
     let query = query.unwrap_or_default();
     let push = rest == "git-receive-pack"
         || (rest == "info/refs" && query.split('&').any(|p| p == "service=git-receive-pack"));

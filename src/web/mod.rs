@@ -385,6 +385,7 @@ pub fn router(state: AppState) -> Router {
         .route("/export", get(export::export))
         .fallback(pages::fallback)
         .with_state(state)
+        .layer(axum::middleware::from_fn(api_errors_as_json))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -394,6 +395,43 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// axum's own rejections — a path segment that is not a number (`/api/proposals/abc`), a body
+/// an extractor could not read (`Option<Json<_>>` on merge) — are plain text. On the API every
+/// error must be `{"error":{"code","message"}}`, so those become that shape here.
+async fn api_errors_as_json(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/plain"));
+    if !api || !plain || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let code = match status.as_u16() {
+        404 => "not_found",
+        413 => "too_large",
+        415 | 422 => "bad_json",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    };
+    error::ApiError::new(
+        status,
+        code,
+        String::from_utf8_lossy(&text).trim().to_string(),
+    )
+    .into_response()
 }
 
 async fn style() -> impl axum::response::IntoResponse {

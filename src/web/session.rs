@@ -109,6 +109,42 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The key that signs sign-in form tokens: random per process (a restart only makes open
+/// sign-in forms stale); `None` if the system has no randomness, and then no token is valid.
+fn login_key() -> Option<&'static [u8; 32]> {
+    static KEY: std::sync::OnceLock<Option<[u8; 32]>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| crate::auth::secret::random_bytes::<32>().ok())
+        .as_ref()
+}
+
+fn login_mac(key: &[u8; 32], nonce: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(nonce.as_bytes());
+    crate::auth::secret::hex(&mac.finalize().into_bytes())
+}
+
+/// A sign-in form's token, `<nonce>.<HMAC of the nonce>`, sent both as a cookie and in the form.
+/// Double submit alone would accept any cookie that matches its form, including one planted by
+/// someone who can set cookies for this host (plain HTTP, a sibling subdomain): the MAC makes
+/// only tokens this server issued count.
+fn login_token() -> String {
+    let nonce = random_token();
+    match login_key() {
+        Some(key) if !nonce.is_empty() => format!("{nonce}.{}", login_mac(key, &nonce)),
+        _ => String::new(),
+    }
+}
+
+fn login_token_issued_here(token: &str) -> bool {
+    match (login_key(), token.split_once('.')) {
+        (Some(key), Some((nonce, mac))) => {
+            nonce.len() == 32 && crate::auth::csrf_matches(&login_mac(key, nonce), mac)
+        }
+        _ => false,
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {
     next: Option<String>,
@@ -148,7 +184,7 @@ fn render_login(
     status: StatusCode,
 ) -> Response {
     let lang = super::i18n::Lang::negotiate(lang, headers);
-    let token = random_token();
+    let token = login_token();
     let mut ctx = tera::Context::new();
     ctx.insert("next", next);
     ctx.insert("login_csrf", &token);
@@ -208,7 +244,7 @@ pub async fn login(
     };
     let next = safe_next(Some(&form.next));
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !crate::auth::csrf_matches(expected, &form.csrf) {
+    if !login_token_issued_here(expected) || !crate::auth::csrf_matches(expected, &form.csrf) {
         return render_login(
             &state,
             &headers,

@@ -8,6 +8,7 @@ use std::process::Command;
 use codraft::workflow::setup;
 
 pub mod api;
+pub mod routes;
 pub mod web;
 
 /// A fresh demo data directory (built by the same code as `codraft demo`).

@@ -158,3 +158,57 @@ pub fn main_text(html: &str) -> &str {
     let end = html.find("</main>").unwrap_or(html.len());
     &html[start..end]
 }
+
+/// The fields of the first `<form class="edit-form">` of a page, in order, as a browser sends
+/// them (hidden inputs, text inputs, textareas, checked boxes, selected options).
+pub fn form_pairs(html: &str) -> Vec<(String, String)> {
+    let start = html.find("class=\"edit-form\"").unwrap();
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!(" {name}=\"");
+        let i = tag.find(&marker)? + marker.len();
+        Some(unescape(&tag[i..i + tag[i..].find('"')?]))
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap();
+        let tag = &rest[..=end];
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_default();
+            if let Some(name) = attr(tag, "name") {
+                if kind != "checkbox" || tag.contains(" checked") {
+                    out.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let name = attr(tag, "name").unwrap();
+            let body = &rest[end + 1..];
+            let close = body.find("</textarea>").unwrap();
+            out.push((name, unescape(&body[..close])));
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap();
+            let body = &rest[end + 1..];
+            let close = body.find("</select>").unwrap();
+            let options = &body[..close];
+            let chosen = options
+                .split("<option")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .or_else(|| options.split("<option").nth(1))
+                .and_then(|o| attr(o, "value"))
+                .unwrap_or_default();
+            out.push((name, chosen));
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}
