@@ -135,14 +135,14 @@ fn generate(repo: &Path, commits: usize) -> Duration {
         }
         // Then one milestone reworded per commit; every 4th commit on the hot commitment.
         for n in 2..=commits + 1 {
-            let k = if n % 4 == 0 { 1 } else { 2 + (n * 7) % (COMMITMENTS - 1) };
+            let k = if n % 4 == 0 {
+                1
+            } else {
+                2 + (n * 7) % (COMMITMENTS - 1)
+            };
             versions[k] += 1;
             let text = commitment(&templates[(k - 1) % templates.len()], k, versions[k]);
-            commit_header(
-                &mut w,
-                n,
-                &format!("承諾{k}：里程碑一第{}版", versions[k]),
-            );
+            commit_header(&mut w, n, &format!("承諾{k}：里程碑一第{}版", versions[k]));
             writeln!(w, "M 100644 inline commitments/{}/zh-TW.md", id_of(k)).unwrap();
             data_block(&mut w, text.as_bytes());
         }
@@ -198,7 +198,10 @@ async fn start(data: &Path, client: &reqwest::Client) -> (Server, Duration) {
                 return (server, t.elapsed());
             }
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "the server did not start");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "the server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -242,7 +245,11 @@ fn timed(f: impl FnOnce() -> String) -> (Duration, String) {
 
 /// The demo's forum members and the secretariat as users of the workflow.
 fn members(repo: &git2::Repository) -> Vec<User> {
-    let main = repo.revparse_single("main").unwrap().peel_to_commit().unwrap();
+    let main = repo
+        .revparse_single("main")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
     let blob = main
         .tree()
         .unwrap()
@@ -273,10 +280,13 @@ fn members(repo: &git2::Repository) -> Vec<User> {
 /// `rounds/scale-NN` and its records), so `codraft check` holds as on a real plan.
 fn record_rounds(repo_path: &Path, first_generated: usize, commits: usize) -> usize {
     let repo = git2::Repository::open_bare(repo_path).unwrap();
-    let ids: Vec<String> = git(repo_path, &["rev-list", "--reverse", "--first-parent", "main"])
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let ids: Vec<String> = git(
+        repo_path,
+        &["rev-list", "--reverse", "--first-parent", "main"],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
     let users = members(&repo);
     let convener = users
         .iter()
@@ -286,7 +296,11 @@ fn record_rounds(repo_path: &Path, first_generated: usize, commits: usize) -> us
     for round in 1..=commits / ROUND_EVERY {
         let n = round * ROUND_EVERY + 1; // generated commit number (1 = the 200 commitments)
         let commit = &ids[first_generated + n - 1];
-        let at = repo.find_commit(git2::Oid::from_str(commit).unwrap()).unwrap().time().seconds();
+        let at = repo
+            .find_commit(git2::Oid::from_str(commit).unwrap())
+            .unwrap()
+            .time()
+            .seconds();
         let now = Now::utc(at + 60);
         let name = format!("scale-{round:02}");
         let date = jiff::Timestamp::from_second(at + 7 * 86_400)
@@ -308,9 +322,19 @@ fn record_rounds(repo_path: &Path, first_generated: usize, commits: usize) -> us
         )
         .unwrap();
         rounds::open_vote_job(&repo, convener, &name, Now::utc(at + 120)).unwrap();
-        for u in users.iter().filter(|u| u.roles.contains(&Role::ForumMember)) {
-            rounds::vote_job(&repo, u, &name, Choice::Agree, String::new(), Now::utc(at + 180))
-                .unwrap();
+        for u in users
+            .iter()
+            .filter(|u| u.roles.contains(&Role::ForumMember))
+        {
+            rounds::vote_job(
+                &repo,
+                u,
+                &name,
+                Choice::Agree,
+                String::new(),
+                Now::utc(at + 180),
+            )
+            .unwrap();
         }
         let closed = rounds::close_job(&repo, convener, &name, Now::utc(at + 240)).unwrap();
         assert!(closed.tag.is_some(), "round {name} reached consensus");
@@ -338,12 +362,6 @@ fn main() {
         .parse()
         .unwrap();
     let took = generate(&repo, commits);
-    let t = Instant::now();
-    let rounds_made = record_rounds(&repo, before, commits);
-    println!(
-        "{rounds_made} forum rounds recorded and tagged through the workflow in {}",
-        ms(t.elapsed())
-    );
     let count = git(&repo, &["rev-list", "--count", "main"]);
     let hot_path = format!("commitments/{HOT}/zh-TW.md");
     let hot_commits = git(&repo, &["rev-list", "--count", "main", "--", &hot_path]);
@@ -355,13 +373,23 @@ fn main() {
         commits / ROUND_EVERY
     );
     let t = Instant::now();
+    let rounds_made = record_rounds(&repo, before, commits);
+    println!(
+        "{rounds_made} forum rounds recorded and tagged through the workflow in {}",
+        ms(t.elapsed())
+    );
+    let t = Instant::now();
     let check = Command::new(env!("CARGO_BIN_EXE_codraft"))
         .args(["check", data.to_str().unwrap()])
         .output()
         .unwrap();
     println!(
         "codraft check: {} in {}",
-        if check.status.success() { "ok" } else { "FAILED" },
+        if check.status.success() {
+            "ok"
+        } else {
+            "FAILED"
+        },
         ms(t.elapsed())
     );
     assert!(
