@@ -8,17 +8,17 @@
 # builds codraft in release mode if needed, makes a demo data directory with a benchmark user,
 # then for each server and each workload starts the server fresh on 127.0.0.1, runs bench.mjs,
 # stops the server; finally prints one side-by-side table (report.mjs).
-# Knobs (environment): FLAT_EDITS (edits per flat run, split over the editors; 3000),
-# HUMAN_SECONDS (60), HUMAN_NS ("10 50"), FLAT_NS ("10 50"), TIMEOUT (s per run; 240),
+# Knobs (environment): FLAT_EDITS (edits per flat run, split over the editors; 2000),
+# HUMAN_SECONDS (60), HUMAN_NS ("10 50"), FLAT_NS ("10 50"), TIMEOUT (s per run; 180),
 # SERVERS ("codraft hocuspocus automerge"), WORKLOADS ("flat human ff"), KEEP (keep the temp dir).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-FLAT_EDITS=${FLAT_EDITS:-3000}
+FLAT_EDITS=${FLAT_EDITS:-2000}
 HUMAN_SECONDS=${HUMAN_SECONDS:-60}
 HUMAN_NS=${HUMAN_NS:-"10 50"}
 FLAT_NS=${FLAT_NS:-"10 50"}
-TIMEOUT=${TIMEOUT:-240}
+TIMEOUT=${TIMEOUT:-180}
 SERVERS=${SERVERS:-"codraft hocuspocus automerge"}
 WORKLOADS=${WORKLOADS:-"flat human ff"}
 CODRAFT_PORT=48080 HOCUSPOCUS_PORT=41234 AUTOMERGE_PORT=43030
