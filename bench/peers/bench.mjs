@@ -4,7 +4,7 @@
 //
 //   node bench.mjs --server codraft|hocuspocus|automerge --url URL --workload flat|human|ff
 //                  [--n N] [--edits TOTAL] [--seconds S] [--pid SERVER_PID] [--out FILE]
-//                  [--token T] (codraft)
+//                  [--seed paste|none] [--timeout S] [--token T] (codraft)
 //
 // Workloads (see README.md "Benchmarks"):
 // - flat:  N editors, each in its own paragraph of ONE shared text, replaying the first
@@ -46,6 +46,7 @@ const N = Number(args.n || 10);
 const TOTAL = Number(args.edits || 6000);
 const SECONDS = Number(args.seconds || 60);
 const TRACES = args.traces || "/work/shared/traces";
+const SEED = args.seed || "paste";
 const FIELD = "section.problem.text";
 const COMMITMENT = "c04-information-access";
 const now = () => performance.now();
@@ -84,15 +85,21 @@ if (WORKLOAD === "ff") {
   lanes = false;
 } else {
   const t = loadTrace("seph-blog1");
-  // The trace opens with a 4,061-character paste: every paragraph starts as that text (part of
-  // the initial document, loaded before timing); editors then type transactions 1, 2, 3 …
+  // The trace opens with a 4,061-character paste, then its author types a new opening above
+  // it. --seed paste (default): every paragraph starts as that paste (part of the initial
+  // document, loaded before timing: a text of ~4 KB × N); --seed none: paragraphs start empty
+  // (the typed opening's positions never reach the paste in the first 300 transactions; checked
+  // below). Either way editors then type transactions 1, 2, 3 …
   const per = WORKLOAD === "human" ? SECONDS * 5 : Math.floor(TOTAL / N);
-  const seed = applyPatches("", t.txns[0].patches);
+  const seed = SEED === "none" ? "" : applyPatches("", t.txns[0].patches);
   const share = t.txns.slice(1, 1 + per);
   let lane = seed;
   const laneLen = [lane.length];
   for (const txn of share) {
-    for (const [, , ins] of txn.patches) if (hasAstral(ins)) throw new Error("astral characters: positions would need converting");
+    for (const [pos, del, ins] of txn.patches) {
+      if (hasAstral(ins)) throw new Error("astral characters: positions would need converting");
+      if (pos + del > lane.length) throw new Error(`--seed ${SEED}: the trace edits past the paragraph's end`);
+    }
     lane = applyPatches(lane, txn.patches);
     laneLen.push(lane.length);
   }
@@ -548,6 +555,7 @@ const result = {
   server: SERVER,
   workload: WORKLOAD,
   n: C,
+  seed: WORKLOAD === "ff" ? undefined : SEED,
   edits: totalEdits,
   seen_by_all: allSeenCount,
   timed_out: timedOut,

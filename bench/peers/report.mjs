@@ -16,13 +16,14 @@ console.log("RSS = server's peak resident memory (VmHWM, fresh process per run);
 console.log("equal to a fresh client's and (=exp) to the expected text. ×best = ratio to the best of the three (1.00 = best).\n");
 const groups = [];
 for (const r of rows) {
-  const key = `${r.workload}/${r.n}`;
+  const key = `${r.workload}/${r.n}/${r.seed || ""}`;
   if (!groups.includes(key)) groups.push(key);
 }
 const summary = [];
 for (const key of groups) {
-  const [w, n] = key.split("/");
-  const rs = servers.map((s) => rows.find((r) => r.server === s && `${r.workload}/${r.n}` === key)).filter(Boolean);
+  const [w, n, seed] = key.split("/");
+  const rs = servers.map((s) => rows.find((r) => r.server === s && `${r.workload}/${r.n}/${r.seed || ""}` === key)).filter(Boolean);
+  const seedNote = { paste: ", paragraphs seeded with the 4,061-char paste", none: ", paragraphs start empty" }[seed] || "";
   const done = rs.filter((r) => !r.timed_out);
   const best = {
     converge: Math.min(...done.map((r) => r.converge_s)),
@@ -31,7 +32,7 @@ for (const key of groups) {
     p99: Math.min(...done.map((r) => r.p99_ms)),
     rss: Math.min(...rs.map((r) => r.peak_rss_mb)),
   };
-  console.log(`## ${label[w] || w}, ${n} ${w === "ff" ? "agents" : "editors"}, ${rs[0].edits} edits\n`);
+  console.log(`## ${label[w] || w}, ${n} ${w === "ff" ? "agents" : "editors"}, ${rs[0].edits} edits${seedNote}, text ${rs.find((r) => !r.timed_out)?.text_chars ?? rs[0].expected_chars} chars at the end\n`);
   console.log("| server | converge s | ×best | edits/s | ×best | p50 ms | ×best | p99 ms | ×best | peak RSS MB | ×best | server CPU s | load-gen CPU s | ok |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const r of rs) {
@@ -57,7 +58,7 @@ for (const key of groups) {
       rss: Math.min(...peers.map((r) => r.peak_rss_mb)),
     };
     summary.push(
-      `| ${label[w] || w}, ${n} | ${f(c.edits_per_s / bp.rate, 2)} | ${f(c.p50_ms / bp.p50, 2)} | ${f(c.p99_ms / bp.p99, 2)} | ${f(c.peak_rss_mb / bp.rss, 2)} |`,
+      `| ${label[w] || w}, ${n}${seed ? `, seed ${seed}` : ""} | ${f(c.edits_per_s / bp.rate, 2)} | ${f(c.p50_ms / bp.p50, 2)} | ${f(c.p99_ms / bp.p99, 2)} | ${f(c.peak_rss_mb / bp.rss, 2)} |`,
     );
   }
   console.log("");

@@ -10,6 +10,7 @@
 # stops the server; finally prints one side-by-side table (report.mjs).
 # Knobs (environment): FLAT_EDITS (edits per flat run, split over the editors; 2000),
 # HUMAN_SECONDS (60), HUMAN_NS ("10 50"), FLAT_NS ("10 50"), TIMEOUT (s per run; 180),
+# SEEDS ("paste none": paragraphs start as the trace's 4 KB opening paste, or empty),
 # SERVERS ("codraft hocuspocus automerge"), WORKLOADS ("flat human ff"), KEEP (keep the temp dir).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ FLAT_NS=${FLAT_NS:-"10 50"}
 TIMEOUT=${TIMEOUT:-180}
 SERVERS=${SERVERS:-"codraft hocuspocus automerge"}
 WORKLOADS=${WORKLOADS:-"flat human ff"}
+SEEDS=${SEEDS:-"paste none"}
 CODRAFT_PORT=48080 HOCUSPOCUS_PORT=41234 AUTOMERGE_PORT=43030
 
 cd "$HERE"
@@ -82,19 +84,19 @@ if [[ " $SERVERS " == *" codraft "* ]]; then
 fi
 
 echo "machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') RAM; load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-run() { # server workload n
+run() { # server workload n seed
   start_server "$1"
   sleep 0.5
-  node "$HERE/bench.mjs" --server "$1" --url "$(url_of "$1")" --workload "$2" --n "$3" \
+  node "$HERE/bench.mjs" --server "$1" --url "$(url_of "$1")" --workload "$2" --n "$3" --seed "${4:-paste}" \
     --edits "$FLAT_EDITS" --seconds "$HUMAN_SECONDS" --timeout "$TIMEOUT" --pid "$SERVER_PID" \
-    --token "$TOKEN" --out "$OUT" >/dev/null || echo "bench.mjs failed: $1 $2 $3" >&2
+    --token "$TOKEN" --out "$OUT" >/dev/null || echo "bench.mjs failed: $*" >&2
   stop_server
 }
 for server in $SERVERS; do
   for w in $WORKLOADS; do
     case $w in
-      flat) for n in $FLAT_NS; do run "$server" flat "$n"; done ;;
-      human) for n in $HUMAN_NS; do run "$server" human "$n"; done ;;
+      flat) for seed in $SEEDS; do for n in $FLAT_NS; do run "$server" flat "$n" "$seed"; done; done ;;
+      human) for seed in $SEEDS; do for n in $HUMAN_NS; do run "$server" human "$n" "$seed"; done; done ;;
       ff) run "$server" ff 2 ;;
     esac
   done
