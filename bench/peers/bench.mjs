@@ -164,6 +164,12 @@ async function codraftAdapter() {
   const branch = (await res.json()).branch;
   const wsUrl = URL_.replace("http://", "ws://");
   const clientOf = new Map(); // server client id → our client index
+  // Clients keep the text per paragraph when paragraphs start with the (distinct) paste: cheap
+  // on a 200 KB text, and it checks each op lands in its editor's paragraph. With empty
+  // paragraphs the text is runs of "\n" where the server's op (a diff of the text before and
+  // after, when the edit was concurrent) may equally put a "\n" in the neighbour's paragraph:
+  // clients then keep the whole (small) text and apply ops to it as they come.
+  const perLane = lanes && lanes.seed.length > 0;
   const run = Date.now().toString(36);
   function open(name) {
     const ws = new WebSocket(
@@ -211,7 +217,7 @@ async function codraftAdapter() {
             cl.startSeq = m.seq;
             const text = m.fields.find(([f]) => f === FIELD)[1];
             if (text !== initialText) throw new Error(`codraft client ${c}: snapshot text is not the initial text`);
-            if (lanes) cl.laneTexts = new Array(C).fill(lanes.seed);
+            if (perLane) cl.laneTexts = new Array(C).fill(lanes.seed);
             else cl.text = text;
             cl.seqOfSeen = Array.from({ length: C }, () => []);
             clientOf.set(m.you.client, c);
@@ -223,7 +229,7 @@ async function codraftAdapter() {
             if (m.field !== FIELD) break;
             const e = clientOf.get(m.client);
             if (e === undefined) throw new Error(`op from unknown client ${m.client}`);
-            if (lanes) {
+            if (perLane) {
               // Apply within the editor's paragraph (checks the server put it there).
               let start = 0;
               for (let i = 0; i < e; i++) start += 1 + cl.laneTexts[i].length;
@@ -263,7 +269,7 @@ async function codraftAdapter() {
         sentAt[c][k] = now();
         sendEdit(cl, c, k, ++cl.ref);
       },
-      text: () => (lanes ? cl.laneTexts.map((l) => "\n" + l).join("") : cl.text),
+      text: () => (perLane ? cl.laneTexts.map((l) => "\n" + l).join("") : cl.text),
     };
   }
   function sendEdit(cl, c, k, ref) {
