@@ -13,7 +13,7 @@ const ms = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 console.log(`# Peer benchmark${note ? ` (${note})` : ""}\n`);
 console.log("converge = workload start → every client has seen every edit; latency = edit made → seen by every other client;");
 console.log("RSS = server's peak resident memory (VmHWM, fresh process per run); ok = every client's text identical,");
-console.log("equal to a fresh client's and (=exp) to the expected text. ×best = ratio to the best of the three (1.00 = best).\n");
+console.log("equal to a fresh client's and (=exp) to the expected text. ×best = how many times worse than the best of the three (1.00 = best).\n");
 const groups = [];
 for (const r of rows) {
   const key = `${r.workload}/${r.n}/${r.seed || ""}`;
