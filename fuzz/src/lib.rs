@@ -22,7 +22,7 @@ const PATH: &str = "commitments/c04-information-access/zh-TW.md";
 /// are tried on every input). A refused commitment has problems, each naming the file, a line
 /// of it and a field. A valid one round-trips: its canonical text parses to an equal document
 /// and is a fixed point of `to_text`; the untouched edit form gives that text back byte for
-/// byte, and the form survives the live editor's fields (`to_fields` → `from_fields`).
+/// byte (when its lists are as the form writes them), and the form survives the live editor's fields (`to_fields` → `from_fields`).
 pub fn document(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -51,15 +51,34 @@ pub fn document(data: &[u8]) {
     assert_eq!(again, doc, "the canonical text parses to another document");
     assert_eq!(again.to_text(), canonical, "to_text is not a fixed point");
     let form = CommitmentForm::from_commitment(&again);
-    match form.to_text(PATH, Some(&again)) {
-        Ok(written) => assert_eq!(written, canonical, "the untouched form changed the text"),
-        Err(p) => panic!("the untouched form of a valid document is refused: {p}"),
+    if lists_as_the_form_writes_them(&again) {
+        match form.to_text(PATH, Some(&again)) {
+            Ok(written) => assert_eq!(written, canonical, "the untouched form changed the text"),
+            Err(p) => panic!("the untouched form of a valid document is refused: {p}"),
+        }
     }
     let from_fields = CommitmentForm::from_fields(&form.id, &form.to_fields());
     assert_eq!(
         from_fields, form,
         "the form does not survive its live fields"
     );
+}
+
+/// The edit form shows a list one item a line and reads it back trimmed, without empty lines:
+/// a list item with surrounding spaces, a line break or nothing in it (valid TOML, accepted
+/// by the parser) comes back normalized, so the untouched form gives back the text byte for
+/// byte only for documents whose lists are already so (found by fuzzing; by design).
+fn lists_as_the_form_writes_them(doc: &Commitment) -> bool {
+    let f = &doc.front;
+    [
+        &f.lead_agencies,
+        &f.co_agencies,
+        &f.participants.government,
+        &f.participants.civil_society,
+    ]
+    .iter()
+    .flat_map(|list| list.iter())
+    .all(|item| !item.is_empty() && item.trim() == item && !item.contains('\n'))
 }
 
 /// The fields of the live document `live_message` edits: Chinese, English, an emoji sequence
