@@ -408,7 +408,14 @@ fn read_front(r: &mut Reader<'_>, front_text: &str) -> Option<FrontMatter> {
                     let line = r.line_of(span.clone());
                     (line, toml_text::key_on_line(front_text, span.start))
                 }
-                None => (1, "front matter".to_string()),
+                None => (1, String::new()),
+            };
+            // An error on a line without a key (e.g. at the end of an unclosed string) still
+            // names a field, as plan.toml's and sync records' problems do.
+            let field = if field.is_empty() {
+                "front matter".to_string()
+            } else {
+                field
             };
             let message = e.message().trim().to_string();
             r.problem(line, field, message);
@@ -748,6 +755,16 @@ mod tests {
             assert_eq!(doc.sections.len(), 8);
             assert_eq!(doc.front.milestones[0].id, "m1");
         }
+    }
+
+    /// Found by `cargo fuzz run document`: a TOML error at the end of an unclosed multi-line
+    /// string falls on a line without a key, and the problem named no field.
+    #[test]
+    fn a_toml_error_on_a_line_without_a_key_names_the_front_matter() {
+        let p = problems("+++\nid = \"\"\"c04\n\n+++\n\n## A {#a}\n");
+        assert_eq!(p[0].field, "front matter", "{p:?}");
+        assert!(p[0].message.contains("string"), "{p:?}");
+        assert!(p.iter().all(|p| !p.field.is_empty()), "{p:?}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::User;
 use crate::doc::form::CommitmentForm;
-use crate::workflow::live::{Connection, DocKey, FromClient, ToClient, MAX_MESSAGE};
+use crate::workflow::live::{decode_client_message, Connection, DocKey, ToClient};
 use crate::workflow::proposal::{self, MAIN};
 use crate::workflow::records::ProposalState;
 use crate::workflow::WorkflowError;
@@ -196,22 +196,13 @@ async fn talk(mut socket: WebSocket, mut connection: Connection) {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                if text.len() > MAX_MESSAGE {
-                    let e = ToClient::error(None, "too_large", format!("a message may hold at most {MAX_MESSAGE} bytes"));
-                    if socket.send(reply(&e)).await.is_err() { break }
-                    continue;
-                }
-                match serde_json::from_str::<FromClient>(&text) {
+                match decode_client_message(&text) {
                     Ok(message) => {
                         if !connection.send(message) {
                             break;
                         }
                     }
                     Err(e) => {
-                        let edit_ref = serde_json::from_str::<serde_json::Value>(&text)
-                            .ok()
-                            .and_then(|v| v.get("ref").and_then(|r| r.as_u64()));
-                        let e = ToClient::error(edit_ref, "bad_message", format!("not a message of the live-editing protocol: {e}"));
                         if socket.send(reply(&e)).await.is_err() { break }
                     }
                 }

@@ -196,6 +196,32 @@ pub enum FromClient {
     },
 }
 
+/// Decodes one text frame from a client: at most [`MAX_MESSAGE`] bytes of JSON that is a
+/// [`FromClient`]. What the socket answers otherwise is the `Err`: `too_large`, or
+/// `bad_message` (with the message's `ref` when it has one). Pure, so that the fuzz targets
+/// and `tests/fuzz_corpus.rs` check the very decoder the socket uses.
+// The error is the very reply the socket sends, built once per refused frame: not boxed.
+#[allow(clippy::result_large_err)]
+pub fn decode_client_message(text: &str) -> Result<FromClient, ToClient> {
+    if text.len() > MAX_MESSAGE {
+        return Err(ToClient::error(
+            None,
+            "too_large",
+            format!("a message may hold at most {MAX_MESSAGE} bytes"),
+        ));
+    }
+    serde_json::from_str::<FromClient>(text).map_err(|e| {
+        let edit_ref = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("ref").and_then(|r| r.as_u64()));
+        ToClient::error(
+            edit_ref,
+            "bad_message",
+            format!("not a message of the live-editing protocol: {e}"),
+        )
+    })
+}
+
 enum Command {
     Join {
         user: User,
@@ -991,6 +1017,35 @@ mod tests {
             .await
             .expect("a message within 20 s")
             .expect("the connection is open")
+    }
+
+    #[test]
+    fn decoding_client_messages() {
+        let edit = r#"{"type": "edit", "ref": 17, "base": 120, "field": "title", "splices": [[42, 0, "而"]]}"#;
+        assert!(matches!(
+            decode_client_message(edit),
+            Ok(FromClient::Edit {
+                edit_ref: 17,
+                base: 120,
+                ..
+            })
+        ));
+        let error = |r: Result<FromClient, ToClient>| match r {
+            Err(ToClient::Error { edit_ref, code, .. }) => (edit_ref, code),
+            other => panic!("{other:?}"),
+        };
+        let unknown =
+            r#"{"type": "edit", "ref": 18, "base": 1, "field": "title", "splices": [], "x": 1}"#;
+        assert_eq!(
+            error(decode_client_message(unknown)),
+            (Some(18), "bad_message")
+        );
+        assert_eq!(error(decode_client_message("[")), (None, "bad_message"));
+        let big = format!(
+            r#"{{"type": "save", "ref": 1, "x": "{}"}}"#,
+            "a".repeat(MAX_MESSAGE)
+        );
+        assert_eq!(error(decode_client_message(&big)), (None, "too_large"));
     }
 
     /// What a client of the test knows: the field's text at `seq`, the last checkpoint seen.
