@@ -209,17 +209,28 @@ pub fn history(
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
     walk.push(from)?;
     let mut out = Vec::new();
+    // The walk mostly visits a commit right after its child: the path's id looked up in a
+    // first parent is kept for its turn (half the tree lookups on a long linear history).
+    let mut parent_seen: Option<(Oid, Option<Oid>)> = None;
     for oid in walk {
         if out.len() >= limit {
             break;
         }
-        let commit = repo.find_commit(oid?)?;
-        let here = entry_id(&commit, path)?;
+        let oid = oid?;
+        let commit = repo.find_commit(oid)?;
+        let here = match parent_seen.take() {
+            Some((seen, id)) if seen == oid => id,
+            _ => entry_id(&commit, path)?,
+        };
         // A merge counts when it changed the path on its first parent's line: that is the
         // moment a proposal's change reached the branch (its own commits count too).
         let changed = match commit.parent(0) {
             Err(_) => here.is_some(),
-            Ok(first) => entry_id(&first, path)? != here,
+            Ok(first) => {
+                let there = entry_id(&first, path)?;
+                parent_seen = Some((first.id(), there));
+                there != here
+            }
         };
         if changed {
             out.push(CommitInfo::of(&commit));
