@@ -115,8 +115,7 @@ pub async fn history(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let snapshot = state.plan.at(rev).await?;
     let commits = state.plan.commitment_history(&snapshot, &id, limit).await?;
-    let leads =
-        crate::workflow::lead_history::lead_history(state.plan.store(), &snapshot, &id).await?;
+    let leads = crate::workflow::lead_history::lead_history(&state.plan, &snapshot, &id).await?;
     Ok(Json(serde_json::json!({
         "id": id,
         "commits": views::commits(&snapshot, commits),

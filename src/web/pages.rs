@@ -305,7 +305,7 @@ pub async fn history(
     ctx.insert("id", &id);
     ctx.insert("title", &title);
     ctx.insert("commits", &views::commits(&snapshot, commits));
-    let leads = crate::workflow::lead_history::lead_history(state.plan.store(), &snapshot, &id)
+    let leads = crate::workflow::lead_history::lead_history(&state.plan, &snapshot, &id)
         .await
         .unwrap_or_default();
     ctx.insert("leads", &leads);

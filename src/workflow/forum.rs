@@ -70,13 +70,14 @@ pub async fn rules_and_history(
     limit: usize,
 ) -> Result<(Option<String>, Vec<ForumCommit>), WorkflowError> {
     let commit = snapshot.commit;
+    let commits = reader.path_history(commit, FORUM_DIR, limit).await?;
     Ok(reader
         .store()
         .read(move |repo| {
             let rules = git::read_file(repo, commit, RULES_PATH)?
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
             let mut history = Vec::new();
-            for info in git::history(repo, commit, FORUM_DIR, limit)? {
+            for info in commits.iter().cloned() {
                 let oid = Oid::from_str(&info.id)?;
                 let parent = info.parents.first().map(|p| Oid::from_str(p)).transpose()?;
                 history.push(ForumCommit {

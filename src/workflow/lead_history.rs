@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use crate::doc::Commitment;
-use crate::store::{git, Oid, Store};
+use crate::store::{git, Oid};
 
-use super::plan::{PlanSnapshot, COMMITMENTS_DIR};
+use super::plan::{PlanReader, PlanSnapshot, COMMITMENTS_DIR};
 use super::WorkflowError;
 
 /// One stretch of time with the same lead agencies.
@@ -24,7 +24,7 @@ pub struct LeadPeriod {
 
 /// The lead agencies of `id` over the history reachable from `snapshot`, oldest first.
 pub async fn lead_history(
-    store: &Store,
+    reader: &PlanReader,
     snapshot: &PlanSnapshot,
     id: &str,
 ) -> Result<Vec<LeadPeriod>, WorkflowError> {
@@ -32,13 +32,12 @@ pub async fn lead_history(
         return Err(WorkflowError::NotFound(format!("no commitment \"{id}\"")));
     }
     let path = format!("{COMMITMENTS_DIR}/{id}/{}.md", snapshot.master_language());
-    let head = snapshot.commit;
-    Ok(store
+    let commits = reader.path_history(snapshot.commit, &path, 2000).await?;
+    Ok(reader
+        .store()
         .read(move |repo| {
-            let mut commits = git::history(repo, head, &path, 2000)?;
-            commits.reverse();
             let mut out: Vec<LeadPeriod> = Vec::new();
-            for c in commits {
+            for c in commits.iter().rev().cloned() {
                 let Ok(oid) = Oid::from_str(&c.id) else {
                     continue;
                 };
