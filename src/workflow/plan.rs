@@ -292,25 +292,47 @@ pub fn load(files: &dyn Files, commit: Oid) -> Result<PlanSnapshot, WorkflowErro
 #[derive(Clone)]
 pub struct PlanReader {
     store: Store,
-    cache: Arc<Mutex<SnapshotCache>>,
-    histories: Arc<Mutex<HistoryCache>>,
+    cache: Arc<Recent<Oid, Arc<PlanSnapshot>>>,
+    histories: Arc<Recent<HistoryKey, Arc<Vec<CommitInfo>>>>,
 }
 
+/// A path's history from a commit, at most so many commits.
 type HistoryKey = (Oid, String, usize);
 
-#[derive(Default)]
-struct HistoryCache {
-    by_key: HashMap<HistoryKey, Arc<Vec<CommitInfo>>>,
-    order: VecDeque<HistoryKey>,
+/// The last `capacity` values put, by key (the oldest put goes first).
+struct Recent<K, V> {
+    capacity: usize,
+    inner: Mutex<(HashMap<K, V>, VecDeque<K>)>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Recent<K, V> {
+    fn new(capacity: usize) -> Self {
+        Recent {
+            capacity,
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.inner.lock().ok()?.0.get(key).cloned()
+    }
+
+    fn put(&self, key: K, value: V) {
+        if let Ok(mut guard) = self.inner.lock() {
+            let (map, order) = &mut *guard;
+            if map.insert(key.clone(), value).is_none() {
+                order.push_back(key);
+            }
+            while order.len() > self.capacity {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 const CACHED_HISTORIES: usize = 256;
-
-#[derive(Default)]
-struct SnapshotCache {
-    by_commit: HashMap<Oid, Arc<PlanSnapshot>>,
-    order: VecDeque<Oid>,
-}
 
 const CACHED_SNAPSHOTS: usize = 32;
 
@@ -318,8 +340,8 @@ impl PlanReader {
     pub fn new(store: Store) -> PlanReader {
         PlanReader {
             store,
-            cache: Arc::default(),
-            histories: Arc::default(),
+            cache: Arc::new(Recent::new(CACHED_SNAPSHOTS)),
+            histories: Arc::new(Recent::new(CACHED_HISTORIES)),
         }
     }
 
@@ -331,12 +353,7 @@ impl PlanReader {
     /// The plan at a branch, tag or commit.
     pub async fn at(&self, rev: &str) -> Result<Arc<PlanSnapshot>, WorkflowError> {
         let commit = self.store.resolve(rev).await?;
-        if let Some(hit) = self
-            .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.by_commit.get(&commit).cloned())
-        {
+        if let Some(hit) = self.cache.get(&commit) {
             return Ok(hit);
         }
         let snapshot = self
@@ -344,16 +361,7 @@ impl PlanReader {
             .read(move |repo| Ok(load(&CommitFiles { repo, commit }, commit)))
             .await??;
         let snapshot = Arc::new(snapshot);
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.by_commit.insert(commit, snapshot.clone()).is_none() {
-                cache.order.push_back(commit);
-            }
-            while cache.order.len() > CACHED_SNAPSHOTS {
-                if let Some(old) = cache.order.pop_front() {
-                    cache.by_commit.remove(&old);
-                }
-            }
-        }
+        self.cache.put(commit, snapshot.clone());
         Ok(snapshot)
     }
 
@@ -386,12 +394,7 @@ impl PlanReader {
         limit: usize,
     ) -> Result<Arc<Vec<CommitInfo>>, StoreError> {
         let key = (commit, path.to_string(), limit);
-        if let Some(hit) = self
-            .histories
-            .lock()
-            .ok()
-            .and_then(|c| c.by_key.get(&key).cloned())
-        {
+        if let Some(hit) = self.histories.get(&key) {
             return Ok(hit);
         }
         let owned = path.to_string();
@@ -400,16 +403,7 @@ impl PlanReader {
                 .read(move |repo| git::history(repo, commit, &owned, limit))
                 .await?,
         );
-        if let Ok(mut cache) = self.histories.lock() {
-            if cache.by_key.insert(key.clone(), history.clone()).is_none() {
-                cache.order.push_back(key);
-            }
-            while cache.order.len() > CACHED_HISTORIES {
-                if let Some(old) = cache.order.pop_front() {
-                    cache.by_key.remove(&old);
-                }
-            }
-        }
+        self.histories.put(key, history.clone());
         Ok(history)
     }
 }
