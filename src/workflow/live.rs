@@ -38,9 +38,6 @@ use super::WorkflowError;
 pub const QUIET: Duration = Duration::from_secs(30);
 /// How often an open document looks for commits that reached its branch another way.
 pub const POLL: Duration = Duration::from_secs(1);
-/// How far back from a branch head [`Task::follow_branch`] looks for a commit holding exactly
-/// the live text (its own checkpoint, when a kill lost the log record).
-const OWN_CHECKPOINT_DEPTH: usize = 32;
 /// How many times a checkpoint is tried when other writers keep moving the branch.
 const CHECKPOINT_TRIES: usize = 5;
 /// The largest message a client may send.
@@ -529,26 +526,10 @@ impl Task {
         let Some(doc) = &self.doc else {
             return Ok(());
         };
-        let (mut synced, _) = doc.checkpoint();
+        let (synced, _) = doc.checkpoint();
         let (head, new_text) = self.at_head().await?;
         if head.to_string() == synced {
             return Ok(());
-        }
-        // A commit since the sync point that holds exactly the live text is where the live
-        // document already is: typically its own checkpoint, committed just before a kill that
-        // lost the log record saying so. Merged as someone else's change it would apply every
-        // edit since the sync point a second time (automerge keeps both copies of concurrent
-        // insertions); it becomes the sync point instead, and only what came after it merges.
-        if let Some(own) = self.commit_with_live_text(&synced, head).await? {
-            let seq = self.doc.as_ref().expect("loaded").seq();
-            let c = own.to_string();
-            self.with_doc(move |d| d.mark_checkpoint(&c, seq))
-                .await?
-                .map_err(live_err)?;
-            if own == head {
-                return Ok(());
-            }
-            synced = own.to_string();
         }
         let path = self.key.path();
         let base_text = self.text_at(&synced).await?.unwrap_or_default();
@@ -574,41 +555,6 @@ impl Task {
             });
         }
         Ok(())
-    }
-
-    /// The newest commit on the branch's first-parent line after `synced` (up to `head`, at
-    /// most [`OWN_CHECKPOINT_DEPTH`] back) whose document has exactly the live fields.
-    async fn commit_with_live_text(
-        &self,
-        synced: &str,
-        head: Oid,
-    ) -> Result<Option<Oid>, WorkflowError> {
-        let Some(doc) = &self.doc else {
-            return Ok(None);
-        };
-        let live = doc.fields();
-        let path = self.key.path();
-        let synced = Oid::from_str(synced).ok();
-        let chain = self
-            .store()
-            .read(move |repo| {
-                let mut chain = Vec::new();
-                let mut at = Some(head);
-                while let Some(oid) = at {
-                    if Some(oid) == synced || chain.len() == OWN_CHECKPOINT_DEPTH {
-                        break;
-                    }
-                    chain.push((oid, git::read_file(repo, oid, &path)?));
-                    at = repo.find_commit(oid)?.parent_id(0).ok();
-                }
-                Ok(chain)
-            })
-            .await?;
-        Ok(chain.into_iter().find_map(|(oid, bytes)| {
-            let text = String::from_utf8(bytes?).ok()?;
-            let (_, fields) = fields_of(&text, &self.key.path()).ok()?;
-            (fields == live).then_some(oid)
-        }))
     }
 
     /// Commits the live text if it changed since the last checkpoint. Another writer (the API,
