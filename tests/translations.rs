@@ -251,6 +251,24 @@ async fn translation_sync_end_to_end() {
     let (st, v) = env.sync("tr", with_reason).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
 
+    // The master drops a section the English still has: orphaned, no longer a master unit,
+    // and counted on the dashboard.
+    common::git(&clone, &["pull", "-q"]);
+    push(
+        &clone,
+        &format!("{C04}/zh-TW.md"),
+        |t| t[..t.find("## 其他資訊 {#other-info}").unwrap()].to_string(),
+        "master: drop other-info",
+    );
+    let s = env.status("main").await;
+    assert_eq!(s["orphaned"], json!(["section.other-info"]), "{s}");
+    assert_eq!(s["counts"]["orphaned"], 1);
+    assert!(states(&s).iter().all(|(k, _)| k != "section.other-info"));
+    assert!(states(&s).iter().all(|(_, st)| st != "stale"), "{s}");
+    let (_, d) = common::get_json(&format!("{}/api/translations", env.base)).await;
+    assert_eq!(d["rows"][0]["commitment"], "c04-information-access", "{d}");
+    assert_eq!(d["rows"][0]["languages"]["en"]["orphaned"], 1, "{d}");
+
     // Baselines: a bad one is refused.
     let (st, v) = common::get_json(&format!(
         "{}/api/commitments/c04-information-access/translations/en?baseline=yesterday",
