@@ -1,7 +1,8 @@
 //! Translation sync over HTTP on a real port with the demo plan (c04 has `en.md`): status unit
 //! by unit, marking synced, a master change pushed with the git CLI making exactly one unit
 //! stale (with its diff) and its revert clearing it, English-only edits changing nothing,
-//! refusals writing nothing, the dashboard, and `codraft check` on sync records.
+//! a section the master drops orphaned, refusals writing nothing, the dashboard, and `codraft
+//! check` on sync records.
 
 mod common;
 
