@@ -515,7 +515,6 @@ async fn acknowledged_edits_and_writes_survive_repeated_kill_9() {
 /// before the save, which is what the disk holds after such a kill). On restart the commit
 /// must be recognised as the live text, not merged in again as somebody else's change.
 #[tokio::test]
-#[ignore = "known bug: a kill between a checkpoint's commit and its log record doubles the edits since the previous checkpoint; the fix tried (follow_branch adopting a commit equal to the live text) lost acknowledged characters in tests/browser.rs's compaction test, so it was taken out"]
 async fn a_kill_between_a_checkpoint_commit_and_its_log_record_applies_nothing_twice() {
     let dir = common::demo_dir();
     let tokens = add_people(dir.path());

@@ -25,7 +25,7 @@
 //! both sides), and the splices sent to clients are recomputed from the field's text before
 //! and after.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -721,6 +721,22 @@ impl LiveDoc {
                 Some((key, text))
             })
             .collect()
+    }
+
+    /// Every field with its text as it was at `seq`, by key; `None` when `seq` is not kept
+    /// (before the floor or after the last change).
+    pub fn fields_at(&self, seq: u64) -> Result<Option<BTreeMap<String, String>>, LiveError> {
+        if seq < self.floor || seq > self.seq() {
+            return Ok(None);
+        }
+        let heads = self.hashes(&self.heads_seqs(seq));
+        let mut fields = BTreeMap::new();
+        for key in self.doc.keys_at(&self.fields_obj, &heads) {
+            if let Some(id) = self.text_at(&key, &heads)? {
+                fields.insert(key, self.doc.text_at(&id, &heads)?);
+            }
+        }
+        Ok(Some(fields))
     }
 
     /// The current text of one field.

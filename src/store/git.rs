@@ -553,6 +553,29 @@ pub fn tag_names(repo: &Repository, prefix: &str) -> Result<Vec<String>, StoreEr
     Ok(out)
 }
 
+/// The commit on `head`'s first-parent line whose first parent is `parent`, with its message,
+/// looking at most `limit` commits back; `None` when `parent` is not on that line that close.
+/// How the live editor finds the checkpoint commit it wrote just before a crash.
+pub fn first_parent_child(
+    repo: &Repository,
+    head: Oid,
+    parent: Oid,
+    limit: usize,
+) -> Result<Option<(Oid, String)>, StoreError> {
+    let mut commit = repo.find_commit(head)?;
+    for _ in 0..limit {
+        let Ok(first) = commit.parent(0) else {
+            return Ok(None);
+        };
+        if first.id() == parent {
+            let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+            return Ok(Some((commit.id(), message)));
+        }
+        commit = first;
+    }
+    Ok(None)
+}
+
 /// How many commits on the line from `head` (commits `since` does not reach) changed `path`:
 /// a commit counts when the path's blob differs from its first parent's (or, for a root
 /// commit, when the path exists). What "the master changed N times since it was synced" counts.

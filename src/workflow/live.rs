@@ -40,6 +40,13 @@ pub const QUIET: Duration = Duration::from_secs(30);
 pub const POLL: Duration = Duration::from_secs(1);
 /// How many times a checkpoint is tried when other writers keep moving the branch.
 const CHECKPOINT_TRIES: usize = 5;
+/// The trailer of a checkpoint's commit message: `Live-Checkpoint: <seq> <path>`, the live
+/// text of which document, at which seq, the commit holds. After a kill between the commit
+/// and its log record, it lets the restarted document know the commit as its own checkpoint
+/// instead of merging the same edits in a second time.
+const CHECKPOINT_TRAILER: &str = "Live-Checkpoint";
+/// How far back from the branch head an unrecorded checkpoint is looked for.
+const CHECKPOINT_LOOKBACK: usize = 64;
 /// The largest message a client may send.
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// A live document whose memory estimate passes this is checkpointed and compacted at once
@@ -531,6 +538,11 @@ impl Task {
         if head.to_string() == synced {
             return Ok(());
         }
+        let synced = match self.adopt_unrecorded_checkpoint(head, &synced).await? {
+            Some(adopted) if adopted == head.to_string() => return Ok(()),
+            Some(adopted) => adopted,
+            None => synced,
+        };
         let path = self.key.path();
         let base_text = self.text_at(&synced).await?.unwrap_or_default();
         let base_fields = fields_of(&base_text, &path)
@@ -555,6 +567,72 @@ impl Task {
             });
         }
         Ok(())
+    }
+
+    /// A checkpoint commit this document wrote whose log record was lost (the server was
+    /// killed between the two): the commit on the branch's first-parent line right after the
+    /// last checkpoint or sync point, carrying this document's [`CHECKPOINT_TRAILER`] for a
+    /// seq whose live text is exactly the commit's. It is recorded as the checkpoint it is,
+    /// and its id returned; without this, following the branch would merge the edits it holds
+    /// into the live text a second time. Any other commit is left to the merge.
+    async fn adopt_unrecorded_checkpoint(
+        &mut self,
+        head: Oid,
+        synced: &str,
+    ) -> Result<Option<String>, WorkflowError> {
+        let Ok(parent) = Oid::from_str(synced) else {
+            return Ok(None);
+        };
+        let found = self
+            .store()
+            .read(move |repo| git::first_parent_child(repo, head, parent, CHECKPOINT_LOOKBACK))
+            .await?;
+        let Some((commit, message)) = found else {
+            return Ok(None);
+        };
+        let path = self.key.path();
+        let Some(seq) = message.lines().find_map(|line| {
+            let (seq, at) = line
+                .strip_prefix(CHECKPOINT_TRAILER)?
+                .strip_prefix(": ")?
+                .split_once(' ')?;
+            (at == path).then(|| seq.parse::<u64>().ok())?
+        }) else {
+            return Ok(None);
+        };
+        let Some(text) = self.text_at(&commit.to_string()).await? else {
+            return Ok(None);
+        };
+        let Ok((_, fields)) = fields_of(&text, &path) else {
+            return Ok(None);
+        };
+        let committed: BTreeMap<String, String> = fields.into_iter().collect();
+        let id = commit.to_string();
+        let adopted = self
+            .with_doc(move |d| -> Result<bool, LiveError> {
+                if seq < d.checkpoint().1 || d.fields_at(seq)?.as_ref() != Some(&committed) {
+                    return Ok(false);
+                }
+                d.mark_checkpoint(&id, seq)?;
+                Ok(true)
+            })
+            .await?
+            .map_err(live_err)?;
+        if !adopted {
+            return Ok(None);
+        }
+        tracing::warn!(
+            commit = %commit,
+            seq,
+            path = %path,
+            "a checkpoint commit without its log record (killed in between) is taken as the checkpoint"
+        );
+        let reference = CheckpointRef {
+            commit: commit.to_string(),
+            seq,
+        };
+        self.broadcast(&ToClient::Checkpoint(reference));
+        Ok(Some(commit.to_string()))
     }
 
     /// Commits the live text if it changed since the last checkpoint. Another writer (the API,
@@ -611,6 +689,7 @@ impl Task {
                 super::proposal::signature(p).email
             ));
         }
+        message.push_str(&format!("{CHECKPOINT_TRAILER}: {seq} {path}\n"));
         let author = people
             .first()
             .map(super::proposal::signature)
