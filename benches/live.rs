@@ -12,6 +12,11 @@
 //! - (b) concurrent edits: the `friendsforever` trace (two sessions typing at once, each edit
 //!   against the state it saw) through `LiveDoc::apply`, time per edit against the newest seq
 //!   and against an older one.
+//! - (b2) many editors on one large field (10 and 50 sessions, each typing into its own
+//!   4,100-character paragraph, each edit against the seq it last saw, as `bench/peers` does
+//!   with its seeded text): time per `LiveDoc::apply` next to a plain automerge splice +
+//!   commit, and what automerge alone takes at that size for a transaction isolated at older
+//!   heads and for reading the whole text (the two steps of a concurrent edit).
 //! - (c) memory per open live document: 200 documents each holding commitment c04 of the
 //!   demo as its edit-form fields (title, agencies, contact, each milestone's text/start/end,
 //!   each section's heading and text; section texts repeated so the total is ~5,000
@@ -21,9 +26,9 @@
 //! The trace comes from `$CODRAFT_TRACES` or `<repo>/tests/traces` (see
 //! `tests/traces.rs`). Logs go to a temporary folder on the same file system as the target
 //! directory (a disk, not tmpfs: fsync costs what it costs there). `LIVE_BENCH_RUNS` sets the
-//! number of runs (default 3). An argument selects one part: `trace`, `concurrent`, `docs`, or `profile` (one
-//! LiveDoc replay of the trace and nothing else, for `perf record`). Shared machines are noisy:
-//! read medians and ratios.
+//! number of runs (default 3). An argument selects one part: `trace`, `concurrent` (with
+//! (b2)), `many` ((b2) alone), `docs`, or `profile` (one LiveDoc replay of the trace and
+//! nothing else, for `perf record`). Shared machines are noisy: read medians and ratios.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -318,6 +323,115 @@ fn bench_concurrent(dir: &Path) {
     );
 }
 
+/// (b2) Many editors on one large field, as in `bench/peers` with 50 editors on the seeded
+/// text: each of `editors` sessions types one character at a time into its own paragraph,
+/// each edit made against the seq the session saw when its previous edit was applied (so
+/// every edit but the first of a round is concurrent). Time per edit, median and 90th
+/// percentile, and the same for a plain automerge `splice_text` + `commit` at the current
+/// state (the floor: no concurrency to resolve).
+fn bench_many_editors(editors: usize, paragraph: usize, edits: usize) {
+    let seed: String = "政府資訊公開法賦予民眾申請提供政府資訊之權利。"
+        .chars()
+        .cycle()
+        .take(paragraph - 1)
+        .collect();
+    let text: String = (0..editors).map(|_| format!("{seed}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = LiveDoc::create(
+        &dir.path().join("many.log"),
+        &[("text".into(), text.clone())],
+        "c0",
+    )
+    .unwrap();
+    // Each editor types at a fixed position of the original text (valid at any base: the
+    // text only grows), so the edits of different editors are concurrent inserts.
+    let mut base = vec![0u64; editors];
+    let mut times = Vec::with_capacity(edits);
+    for i in 0..edits {
+        let e = i % editors;
+        let pos = e * paragraph;
+        let splices = [Splice {
+            pos,
+            delete: 0,
+            insert: "字".into(),
+        }];
+        let at = Instant::now();
+        let out = live.apply(
+            &format!("bench-editor-{e:02}"),
+            "u",
+            i as u64,
+            base[e],
+            "text",
+            &splices,
+        );
+        times.push(at.elapsed());
+        match out {
+            Ok(Outcome::Applied(a)) => base[e] = a.seq,
+            other => panic!("edit {i}: {other:?}"),
+        }
+    }
+    live.sync().unwrap();
+    let chars = live.field("text").unwrap().chars().count();
+    assert_eq!(chars, text.chars().count() + edits);
+    let mut floor = AutoCommit::new();
+    let obj = floor.put_object(ROOT, "text", ObjType::Text).unwrap();
+    floor.splice_text(&obj, 0, 0, &text).unwrap();
+    floor.commit();
+    let mut plain = Vec::with_capacity(edits);
+    for i in 0..edits {
+        let pos = (i % editors) * paragraph;
+        let at = Instant::now();
+        floor.splice_text(&obj, pos, 0, "字").unwrap();
+        floor.commit();
+        plain.push(at.elapsed());
+    }
+    // What a concurrent edit costs in automerge itself at this size: a one-character
+    // transaction isolated at the heads of one change back (what `LiveDoc` does for an edit
+    // whose base is not the current seq), and reading the whole text (what its `op` is
+    // computed from).
+    let mut doc = automerge::Automerge::new();
+    let mut tx = doc.transaction();
+    let obj = tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+    tx.splice_text(&obj, 0, 0, &text).unwrap();
+    tx.commit();
+    let (mut isolated, mut read) = (Vec::new(), Vec::new());
+    let mut previous = doc.get_heads();
+    for i in 0..100 {
+        let now = doc.get_heads();
+        doc.set_actor(automerge::ActorId::from(vec![(i % editors) as u8 + 1]));
+        let at = Instant::now();
+        let mut tx = doc
+            .transaction_at(automerge::PatchLog::inactive(), &previous)
+            .unwrap();
+        tx.splice_text(&obj, (i % editors) * paragraph, 0, "字")
+            .unwrap();
+        tx.commit();
+        isolated.push(at.elapsed());
+        let at = Instant::now();
+        assert!(!doc.text(&obj).unwrap().is_empty());
+        read.push(at.elapsed());
+        previous = now;
+    }
+    let med = |mut d: Vec<Duration>| {
+        d.sort();
+        (d[d.len() / 2], d[d.len() * 9 / 10])
+    };
+    let (lm, l90) = med(times);
+    let (pm, p90) = med(plain);
+    let (im, _) = med(isolated);
+    let (rm, _) = med(read);
+    println!(
+        "(b2) {editors} editors, {edits} one-character edits into a {chars}-char field: \
+         LiveDoc::apply median {lm:.1?} (90th {l90:.1?}); plain automerge splice + commit \
+         median {pm:.1?} (90th {p90:.1?}); ratio of medians {:.1}",
+        lm.as_secs_f64() / pm.as_secs_f64()
+    );
+    println!(
+        "     in automerge at this size: a transaction isolated at older heads median {im:.1?}, \
+         reading the whole text median {rm:.1?}"
+    );
+}
+
 // ---- (c) memory per open document --------------------------------------------------------
 
 /// Commitment c04 as edit-form fields, section texts repeated up to ~5,000 characters.
@@ -487,6 +601,13 @@ fn main() {
     }
     if filter.as_deref().is_none_or(|f| f == "concurrent") {
         bench_concurrent(dir.path());
+    }
+    if filter
+        .as_deref()
+        .is_none_or(|f| f == "concurrent" || f == "many")
+    {
+        bench_many_editors(10, 4_100, 1_000);
+        bench_many_editors(50, 4_100, 1_000);
     }
     if filter.as_deref() == Some("profile") {
         // Only the LiveDoc replay without sync, once: for `perf record`.
