@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,36 @@ use codraft::workflow::{plan, setup, PlanReader, PlanSnapshot};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// How long a web session lasts (the API's tokens do not expire).
+#[derive(clap::Args)]
+struct SessionFlags {
+    /// A web session ends after this long without a request: a number and s, m, h or d.
+    #[arg(long, default_value = "12h", value_parser = parse_duration)]
+    session_idle: Duration,
+    /// A web session ends this long after sign-in, however much it is used.
+    #[arg(long, default_value = "7d", value_parser = parse_duration)]
+    session_max: Duration,
+}
+
+/// `90s`, `15m`, `12h`, `7d` (a whole number over zero and one unit).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration such as 90s, 15m, 12h or 7d");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    match number.checked_mul(unit) {
+        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(bad()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -45,6 +76,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        sessions: SessionFlags,
     },
     /// Validate every document of a plan; print file:line: field: message for each problem and
     /// exit 1 when there is any.
@@ -178,6 +211,7 @@ fn main() -> ExitCode {
 fn serve(
     data: &std::path::Path,
     listen: SocketAddr,
+    settings: codraft::web::Settings,
 ) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sync>> {
     let repo = setup::repo_path(data);
     if !repo.exists() {
@@ -191,7 +225,7 @@ fn serve(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(codraft::web::serve(data, listen))?;
+    runtime.block_on(codraft::web::serve(data, listen, settings))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -210,7 +244,19 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
             println!("serve it with: codraft serve --data {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { data, listen } => serve(&data, listen),
+        Command::Serve {
+            data,
+            listen,
+            sessions,
+        } => serve(
+            &data,
+            listen,
+            codraft::web::Settings {
+                session_idle: sessions.session_idle,
+                session_max: sessions.session_max,
+                ..Default::default()
+            },
+        ),
         Command::Check { path } => {
             let problems =
                 plan::check_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -244,7 +290,7 @@ fn run(command: Command) -> Result<ExitCode, Box<dyn std::error::Error + Send + 
                 println!("created the demo plan in {}", data.display());
             }
             seed_demo_accounts(&data)?;
-            serve(&data, listen)
+            serve(&data, listen, Default::default())
         }
     }
 }

@@ -407,3 +407,87 @@ fn sessions_csrf_and_the_limiter_through_the_public_api() {
         .check("wang", addr, t0 + Duration::from_secs(60))
         .is_ok());
 }
+
+/// Whether `person`'s session cookie still signs them in on the running server.
+async fn signed_in(web: &common::web::Web, person: &common::web::Person, who: &str) -> bool {
+    let page = web.get(Some(person), "/rounds?lang=en").await;
+    page.body.contains(&format!("title=\"{who}\""))
+}
+
+/// `codraft serve --session-idle 2s --session-max 5s`, as a real process with the demo's
+/// accounts: a session used within the idle time stays signed in, one left idle longer is
+/// signed out, and one used every second still ends at its limit. Malformed durations stop
+/// the command with the reason.
+#[tokio::test]
+async fn sessions_expire_when_idle_and_at_their_limit_on_a_running_server() {
+    let dir = common::web::demo_with_accounts();
+    let server =
+        common::serve_process_with(dir.path(), &["--session-idle", "2s", "--session-max", "5s"]);
+    let web = common::web::Web::new(&server.base);
+
+    // Idle: used after 1 s, still in; then left 3 s, out.
+    let idle = web.sign_in("secretariat").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        signed_in(&web, &idle, "secretariat").await,
+        "used within 2 s"
+    );
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    assert!(
+        !signed_in(&web, &idle, "secretariat").await,
+        "idle 3 s > 2 s"
+    );
+    // A form posted with the expired cookie is refused and writes nothing.
+    let repo = dir.path().join("plan.git");
+    let refs = || {
+        common::git(
+            &repo,
+            &["for-each-ref", "--format=%(refname) %(objectname)"],
+        )
+    };
+    let before = refs();
+    let answer = web
+        .post(
+            &idle,
+            "/commitments/c04-information-access/comments",
+            &[("body", "after the session ended")],
+        )
+        .await;
+    assert_eq!(answer.status, reqwest::StatusCode::UNAUTHORIZED);
+    assert_eq!(refs(), before, "nothing written");
+
+    // The limit: used every second, still signed out 5 s after signing in.
+    let busy = web.sign_in("secretariat").await;
+    let since = Instant::now();
+    while since.elapsed() < Duration::from_millis(4_000) {
+        assert!(
+            signed_in(&web, &busy, "secretariat").await,
+            "in use at {:?}",
+            since.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(5_500).saturating_sub(since.elapsed())).await;
+    assert!(
+        !signed_in(&web, &busy, "secretariat").await,
+        "ended 5 s after sign-in"
+    );
+
+    for bad in ["0s", "12", "3w", "h", "-1h"] {
+        let out = codraft(
+            &[
+                "serve",
+                "--data",
+                dir.path().to_str().unwrap(),
+                &format!("--session-idle={bad}"),
+            ],
+            "",
+        );
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            stderr(&out).contains("is not a duration"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -1666,9 +1666,9 @@ async fn oversized_bodies_and_frames_are_refused_and_write_nothing() {
 /// Guessing passwords: after 10 wrong ones for a name, that name is refused (429) even with
 /// the right password, from any address, and so is any name from the guessing address; other
 /// people elsewhere still sign in. A session ends with signing out: its cookie, replayed, is
-/// nobody's; a made-up cookie is nobody's. (Idle and absolute expiry — 12 hours, 7 days — are
-/// tested with an injected clock in `src/auth/session.rs` and `tests/auth.rs`: the server has
-/// no clock to wind.)
+/// nobody's; a made-up cookie is nobody's. (Idle and absolute expiry are tested on a running
+/// `codraft serve` with short `--session-idle` and `--session-max` in `tests/auth.rs`, and
+/// with an injected clock in `src/auth/session.rs`.)
 #[tokio::test]
 async fn password_guessing_is_limited_and_sessions_end_when_signed_out() {
     let api = DemoApi::new().await;

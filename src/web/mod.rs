@@ -454,6 +454,36 @@ async fn live_js() -> impl axum::response::IntoResponse {
     )
 }
 
+/// What an operator sets when starting the server (`codraft serve`'s flags): how live
+/// documents checkpoint and compact, and how long a web session lasts.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub live: crate::workflow::live::Limits,
+    /// A session ends after this long without a request…
+    pub session_idle: std::time::Duration,
+    /// …and this long after sign-in in any case.
+    pub session_max: std::time::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            live: crate::workflow::live::Limits::default(),
+            session_idle: crate::auth::session::IDLE_TIMEOUT,
+            session_max: crate::auth::session::ABSOLUTE_TIMEOUT,
+        }
+    }
+}
+
+impl From<crate::workflow::live::Limits> for Settings {
+    fn from(live: crate::workflow::live::Limits) -> Settings {
+        Settings {
+            live,
+            ..Settings::default()
+        }
+    }
+}
+
 /// The whole application for the data directory `data` (its `plan.git` and, beside it, the
 /// accounts file).
 pub fn app(data: &std::path::Path) -> anyhow_like::Result<Router> {
@@ -467,7 +497,7 @@ pub fn app_with(
     data: &std::path::Path,
     live_limits: crate::workflow::live::Limits,
 ) -> anyhow_like::Result<Router> {
-    Ok(build(data, live_limits)?.0)
+    Ok(build(data, live_limits.into())?.0)
 }
 
 /// [`app_with`] for a server that keeps running: also starts pushing to the configured mirrors
@@ -475,18 +505,15 @@ pub fn app_with(
 /// (`<data>/webhooks.toml`, see [`crate::webhooks`]). Needs a tokio runtime.
 pub fn app_serving(
     data: &std::path::Path,
-    live_limits: crate::workflow::live::Limits,
+    settings: impl Into<Settings>,
 ) -> anyhow_like::Result<Router> {
-    let (router, state) = build(data, live_limits)?;
+    let (router, state) = build(data, settings.into())?;
     state.mirrors.spawn();
     state.webhooks.spawn();
     Ok(router)
 }
 
-fn build(
-    data: &std::path::Path,
-    live_limits: crate::workflow::live::Limits,
-) -> anyhow_like::Result<(Router, AppState)> {
+fn build(data: &std::path::Path, settings: Settings) -> anyhow_like::Result<(Router, AppState)> {
     let repo = crate::workflow::setup::repo_path(data);
     let store = crate::store::Store::open(&repo)?;
     if let Err(e) = git_http::install_hook(&repo) {
@@ -509,9 +536,12 @@ fn build(
         render: Renderer::new()?,
         proposals: Proposals::new(store.clone()),
         rounds: Rounds::new(store.clone()),
-        live: LiveHub::with_limits(store, accounts.clone(), data.join("live"), live_limits),
+        live: LiveHub::with_limits(store, accounts.clone(), data.join("live"), settings.live),
         accounts,
-        sessions: Arc::new(Sessions::new()),
+        sessions: Arc::new(Sessions::with_timeouts(
+            settings.session_idle,
+            settings.session_max,
+        )),
         limiter: Arc::new(LoginLimiter::default()),
         input_limiter: Arc::new(LoginLimiter::new(INPUTS_PER_ADDRESS, INPUT_WINDOW)),
     };
@@ -519,8 +549,12 @@ fn build(
 }
 
 /// Serves the data directory `data` on `listen` until Ctrl-C.
-pub async fn serve(data: &std::path::Path, listen: SocketAddr) -> anyhow_like::Result<()> {
-    let app = app_serving(data, crate::workflow::live::Limits::default())?;
+pub async fn serve(
+    data: &std::path::Path,
+    listen: SocketAddr,
+    settings: Settings,
+) -> anyhow_like::Result<()> {
+    let app = app_serving(data, settings)?;
     let repo = crate::workflow::setup::repo_path(data);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;

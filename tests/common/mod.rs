@@ -112,6 +112,11 @@ impl Drop for ServeProcess {
 /// Starts `codraft serve` on the data directory `dir` on a free port; its log goes to
 /// `dir/server-<port>.log`.
 pub fn serve_process(dir: &Path) -> ServeProcess {
+    serve_process_with(dir, &[])
+}
+
+/// [`serve_process`] with more flags for `codraft serve`.
+pub fn serve_process_with(dir: &Path, flags: &[&str]) -> ServeProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -125,6 +130,7 @@ pub fn serve_process(dir: &Path) -> ServeProcess {
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
+        .args(flags)
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
         .spawn()
