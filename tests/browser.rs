@@ -9,6 +9,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,12 +26,20 @@ use codraft::workflow::setup;
 const C04: &str = "c04-information-access";
 const C04_PATH: &str = "commitments/c04-information-access/zh-TW.md";
 
-struct Driver(Child);
+/// A chromedriver in its own process group, with its own temporary folder (`TMPDIR`: the
+/// browsers' profiles and scoped folders go there). Dropped, it kills the whole group — the
+/// Chromiums too, even when a test panicked before closing them — and removes the folder.
+struct Driver {
+    child: Child,
+    _tmp: tempfile::TempDir,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -52,13 +61,19 @@ fn free_port() -> u16 {
 
 async fn browser() -> (Driver, Client) {
     let port = free_port();
+    let tmp = tempfile::tempdir().unwrap();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .env("TMPDIR", tmp.path())
+        .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("chromedriver runs (apt-get install chromium chromium-driver)");
-    let driver = Driver(driver);
+    let driver = Driver {
+        child: driver,
+        _tmp: tmp,
+    };
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
