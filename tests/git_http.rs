@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -17,26 +16,9 @@ use codraft::workflow::setup;
 
 const C04_PATH: &str = "commitments/c04-information-access/zh-TW.md";
 
-/// `git` in `dir`, without prompts or the user's configuration; (success, stdout+stderr).
+/// `git` in `dir` as 李佳穎 without prompts; (success, stdout+stderr).
 fn git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "李佳穎")
-        .env("GIT_AUTHOR_EMAIL", "chiaying.li@example.org")
-        .env("GIT_COMMITTER_NAME", "李佳穎")
-        .env("GIT_COMMITTER_EMAIL", "chiaying.li@example.org")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    common::git_as_person(dir, args)
 }
 
 fn edit(clone: &Path, from: &str, to: &str) {

@@ -644,26 +644,10 @@ async fn a_broken_webhooks_file_stops_the_server_with_its_reason() {
     }
 }
 
-/// `git` in `dir` as a drafter on their own machine: no prompts, no user configuration.
+/// `git` in `dir` as 李佳穎 without prompts; its output, which must be a success.
 fn git_cli(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "李佳穎")
-        .env("GIT_AUTHOR_EMAIL", "chiaying.li@example.org")
-        .env("GIT_COMMITTER_NAME", "李佳穎")
-        .env("GIT_COMMITTER_EMAIL", "chiaying.li@example.org")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "git {args:?}: {text}");
+    let (ok, text) = common::git_as_person(dir, args);
+    assert!(ok, "git {args:?}: {text}");
     text
 }
 

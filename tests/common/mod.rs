@@ -63,6 +63,29 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The git CLI as a person pushing over HTTP would run it (李佳穎 as author and committer, no
+/// prompt for credentials): whether it succeeded, and its output and error text together.
+pub fn git_as_person(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "李佳穎")
+        .env("GIT_AUTHOR_EMAIL", "chiaying.li@example.org")
+        .env("GIT_COMMITTER_NAME", "李佳穎")
+        .env("GIT_COMMITTER_EMAIL", "chiaying.li@example.org")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 /// Clones a data directory's repository with the git CLI into `into/clone`.
 pub fn clone(data_dir: &Path, into: &Path) -> PathBuf {
     let repo = setup::repo_path(data_dir);
