@@ -262,16 +262,8 @@ fn members(repo: &git2::Repository) -> Vec<User> {
     let forum = Forum::parse(std::str::from_utf8(blob.content()).unwrap()).unwrap();
     codraft::auth::demo::accounts_for(&forum)
         .unwrap()
-        .into_iter()
-        .map(|n| User {
-            id: n.id,
-            name: n.name,
-            email: n.email,
-            sector: n.sector,
-            roles: n.roles,
-            commitments: n.commitments,
-            agency: n.agency,
-        })
+        .iter()
+        .map(codraft::auth::NewUser::user)
         .collect()
 }
 

@@ -47,6 +47,21 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
+impl NewUser {
+    /// The user this account is for (without its password).
+    pub fn user(&self) -> User {
+        User {
+            id: self.id.clone(),
+            name: self.name.trim().to_string(),
+            email: self.email.clone(),
+            sector: self.sector,
+            roles: self.roles.clone(),
+            commitments: self.commitments.clone(),
+            agency: self.agency.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct AccountsFile {
     version: u32,
@@ -400,15 +415,7 @@ impl Accounts {
     ) -> Result<(User, Option<String>), AuthError> {
         check_new_user(&new)?;
         let token = with_token.then(secret::new_token).transpose()?;
-        let user = User {
-            id: new.id,
-            name: new.name.trim().to_string(),
-            email: new.email,
-            sector: new.sector,
-            roles: new.roles,
-            commitments: new.commitments,
-            agency: new.agency,
-        };
+        let user = new.user();
         let record = Record {
             user: user.clone(),
             password_hash,

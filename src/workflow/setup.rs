@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
-use crate::auth::User;
+use crate::auth::{NewUser, User};
 use crate::doc::Forum;
 use crate::store::{git, FileChange, Oid, Signature, StoreError};
 
@@ -641,18 +641,7 @@ fn demo_users() -> Result<Vec<User>, SetupError> {
     let forum = Forum::parse(text).map_err(|e| SetupError::History(e.to_string()))?;
     let accounts =
         crate::auth::demo::accounts_for(&forum).map_err(|e| SetupError::History(e.to_string()))?;
-    Ok(accounts
-        .into_iter()
-        .map(|n| User {
-            id: n.id,
-            name: n.name,
-            email: n.email,
-            sector: n.sector,
-            roles: n.roles,
-            commitments: n.commitments,
-            agency: n.agency,
-        })
-        .collect())
+    Ok(accounts.iter().map(NewUser::user).collect())
 }
 
 enum RoundAction<'h> {
