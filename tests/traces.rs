@@ -144,6 +144,107 @@ fn friendsforever_replayed_concurrently_ends_at_end_content() {
     assert_eq!(reopened.field("text").as_deref(), Some(trace.end.as_str()));
 }
 
+/// friendsforever as two racing clients deliver it (what `bench/peers` does over the socket):
+/// each agent's transactions arrive in its own order, each as soon as the other agent's
+/// transactions it depends on have been applied, the two agents interleaved at random
+/// (seeded, in bursts of 1 to 8 edits); each against the seq of the newest of those. After every edit, a client applying
+/// the ops in order holds the server's text; at the end, the trace's `endContent`.
+#[test]
+fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
+    let trace = load("friendsforever");
+    let n = trace.txns.len();
+    {
+        let seed = 1u64;
+        let dir = tempfile::tempdir().unwrap();
+        let mut live = LiveDoc::create(
+            &dir.path().join("doc.log"),
+            &[("text".to_string(), trace.start.clone())],
+            "c0",
+        )
+        .unwrap();
+        let mut client = Client(trace.start.chars().collect());
+        let mut seq_of: Vec<Option<u64>> = vec![None; n];
+        let mut queues: [std::collections::VecDeque<usize>; 2] = Default::default();
+        for (i, txn) in trace.txns.iter().enumerate() {
+            queues[txn.agent].push_back(i);
+        }
+        let mut rng = seed;
+        let mut next_random = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let ready = |i: usize, seq_of: &[Option<u64>]| {
+            trace.txns[i]
+                .parents
+                .iter()
+                .filter(|&&p| trace.txns[p].agent != trace.txns[i].agent)
+                .all(|&p| seq_of[p].is_some())
+        };
+        let mut applied_count = 0;
+        while applied_count < n {
+            let mut order = [0usize, 1];
+            if next_random() % 2 == 1 {
+                order.swap(0, 1);
+            }
+            // Deliver a burst of up to 8 edits of one agent, as a socket batch would.
+            let burst = 1 + (next_random() % 8) as usize;
+            let Some(agent) = order
+                .into_iter()
+                .find(|&a| queues[a].front().is_some_and(|&i| ready(i, &seq_of)))
+            else {
+                panic!("seed {seed}: no agent can go on after {applied_count} edits");
+            };
+            for _ in 0..burst {
+                let Some(&i) = queues[agent].front() else {
+                    break;
+                };
+                if !ready(i, &seq_of) {
+                    break;
+                }
+                queues[agent].pop_front();
+                let txn = &trace.txns[i];
+                let base = txn
+                    .parents
+                    .iter()
+                    .filter(|&&p| trace.txns[p].agent != txn.agent)
+                    .map(|&p| seq_of[p].unwrap())
+                    .max()
+                    .unwrap_or(0);
+                let out = live
+                    .apply(
+                        &format!("agent-{agent}"),
+                        &format!("u{agent}"),
+                        i as u64,
+                        base,
+                        "text",
+                        &splices(&txn.patches),
+                    )
+                    .unwrap_or_else(|e| panic!("seed {seed}, txn {i}: {e}"));
+                let Outcome::Applied(applied) = out else {
+                    panic!("seed {seed}, txn {i}: {out:?}")
+                };
+                seq_of[i] = Some(applied.seq);
+                client.apply(&applied.splices);
+                applied_count += 1;
+                if applied_count % 500 == 0 || applied_count == n {
+                    assert_eq!(
+                        live.field("text").unwrap(),
+                        client.text(),
+                        "seed {seed}: the ops up to txn {i} ({applied_count} applied) give another text than the server's"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            live.field("text").as_deref(),
+            Some(trace.end.as_str()),
+            "seed {seed}"
+        );
+    }
+}
+
 /// Checks, for every txn, that its ancestors are exactly "every txn up to the newest parent of
 /// the other agent, plus the ancestors of the agent's previous txn" (see above).
 fn check_two_agent_model(trace: &Trace) {

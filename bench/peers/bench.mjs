@@ -554,6 +554,15 @@ const cpu1 = procCpu(pid);
 const my = process.cpuUsage(myCpu0);
 const st = procStatus(pid);
 // Verify: every client's text equals the expected text, and so does a fresh client's.
+// "Seen by all" counts an edit once every *other* client has it. codraft's clients hold only
+// what the server sends back, their own edits included, so first wait (at most 10 s) until each
+// has its own last ops too; reading the texts earlier compared half-received texts.
+if (!timedOut && SERVER === "codraft") {
+  const until = now() + 10_000;
+  while (now() < until && !edits.every((l, c) => seen[c][c] >= l.length)) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 const texts = timedOut ? [] : clients.map((c) => c.text());
 const identical = texts.every((t) => t === texts[0]);
 const serverText = timedOut ? "" : await adapter.serverText();
