@@ -110,6 +110,14 @@ pub enum LiveError {
          reload and send the edit against the new text"
     )]
     Compacted { base: u64, floor: u64 },
+    /// An earlier edit of the same session (`refused`) was refused as stale and not yet sent
+    /// again: a later one may not be applied before it, or "every ref up to the last applied
+    /// one was applied" (what recognises an edit sent again after compaction) would be false.
+    #[error(
+        "edit {edit_ref} comes after edit {refused} of this session, which was refused as \
+         stale: send that one again first"
+    )]
+    AfterRefused { edit_ref: u64, refused: u64 },
     /// A checkpoint may not go back before the last checkpoint or sync point.
     #[error("a checkpoint at seq {seq} is behind the last checkpoint or sync point (seq {last})")]
     CheckpointBehind { seq: u64, last: u64 },
@@ -237,8 +245,13 @@ struct Session {
     /// is not larger than the last one goes to `LiveDoc::refs_out_of_order`.
     refs: Chunked<(u64, u64)>,
     /// `(ref, seq)` of the session's last edit before the document was compacted: every ref up
-    /// to it was applied by then (a client sends its refs in order), at a seq up to that one.
+    /// to it was applied by then (a client sends its refs in order, and none passes a refused
+    /// one, see `refused`), at a seq up to that one.
     floor: Option<(u64, u64)>,
+    /// The oldest edit of the session refused as stale ([`LiveError::StaleBase`],
+    /// [`LiveError::Compacted`]) and not answered otherwise since: later refs are refused
+    /// ([`LiveError::AfterRefused`]) until it is sent again and applied (or refused for good).
+    refused: Option<u64>,
 }
 
 impl Session {
@@ -250,6 +263,7 @@ impl Session {
             covers: 0,
             refs: Chunked::new(),
             floor: None,
+            refused: None,
         }
     }
 
@@ -777,6 +791,59 @@ impl LiveDoc {
     /// [`LiveDoc::apply`] with the change's `time`. `live`: an edit arriving now (logged, its
     /// splices for clients computed); otherwise one replayed from the log (neither).
     fn apply_at(&mut self, edit: Edit<'_>, time: i64, live: bool) -> Result<Outcome, LiveError> {
+        let (session, edit_ref) = (edit.session, edit.edit_ref);
+        let result = self.apply_in_order(edit, time, live);
+        let stale = matches!(
+            result,
+            Err(LiveError::StaleBase { .. }
+                | LiveError::Compacted { .. }
+                | LiveError::AfterRefused { .. })
+        );
+        if stale {
+            if !session.is_empty() && session != GIT_SESSION {
+                let sid = self.session_id(session);
+                let s = &mut self.sessions[sid as usize];
+                s.refused = Some(s.refused.map_or(edit_ref, |r| r.min(edit_ref)));
+            }
+        } else if let Some(&sid) = self.session_ids.get(session) {
+            // Applied, a duplicate, or refused for good: either way no longer waiting.
+            let s = &mut self.sessions[sid as usize];
+            if s.refused == Some(edit_ref) {
+                s.refused = None;
+            }
+        }
+        result
+    }
+
+    /// [`LiveDoc::apply_at`] once the session's order is checked: an edit after one refused as
+    /// stale is refused too.
+    fn apply_in_order(
+        &mut self,
+        edit: Edit<'_>,
+        time: i64,
+        live: bool,
+    ) -> Result<Outcome, LiveError> {
+        if let Some(&sid) = self.session_ids.get(edit.session) {
+            if self.find_ref(sid, edit.edit_ref).is_none() {
+                if let Some(refused) = self.sessions[sid as usize].refused {
+                    if edit.edit_ref > refused {
+                        return Err(LiveError::AfterRefused {
+                            edit_ref: edit.edit_ref,
+                            refused,
+                        });
+                    }
+                }
+            }
+        }
+        self.apply_checked(edit, time, live)
+    }
+
+    fn apply_checked(
+        &mut self,
+        edit: Edit<'_>,
+        time: i64,
+        live: bool,
+    ) -> Result<Outcome, LiveError> {
         let Edit {
             session,
             author,
@@ -2150,6 +2217,50 @@ mod tests {
         drop(dir);
     }
 
+    /// What a browser does when a compaction overtakes its typing: key 2 was made on the text
+    /// before the compaction (refused as stale), key 3 on the text after it. Were key 3
+    /// applied, the next compaction would remember "every ref up to 3 applied", and key 2,
+    /// sent again, would be acked as a duplicate and lost. Key 3 waits for key 2 instead.
+    #[test]
+    fn a_key_refused_as_stale_is_not_overtaken_by_the_next_one() {
+        let (_dir, _path, mut live) = new_doc();
+        let field = "section.problem.text";
+        applied(live.apply("a", "user-a", 1, 0, field, &[sp(0, 0, "一")]));
+        let compact = |live: &mut LiveDoc| {
+            let seq = live.seq();
+            live.mark_checkpoint(&format!("c{seq}"), seq).unwrap();
+            assert!(live.compact().unwrap());
+            seq
+        };
+        let floor = compact(&mut live);
+        assert!(matches!(
+            live.apply("a", "user-a", 2, 0, field, &[sp(1, 0, "二")]),
+            Err(LiveError::Compacted { .. })
+        ));
+        assert!(matches!(
+            live.apply("a", "user-a", 3, floor, field, &[sp(1, 0, "三")]),
+            Err(LiveError::AfterRefused {
+                edit_ref: 3,
+                refused: 2
+            })
+        ));
+        // Another session is not held up.
+        applied(live.apply("b", "user-b", 1, floor, field, &[sp(0, 0, "乙")]));
+        let floor = compact(&mut live);
+        // Sent again in order against the new text: both land, once.
+        applied(live.apply("a", "user-a", 2, floor, field, &[sp(2, 0, "二")]));
+        applied(live.apply("a", "user-a", 3, floor + 1, field, &[sp(3, 0, "三")]));
+        assert_eq!(live.field(field).unwrap(), format!("乙一二三{PROBLEM}"));
+        compact(&mut live);
+        for r in [1, 2, 3] {
+            assert!(matches!(
+                live.apply("a", "user-a", r, 0, field, &[sp(0, 0, "x")]),
+                Ok(Outcome::Duplicate { .. })
+            ));
+        }
+        assert_eq!(live.field(field).unwrap(), format!("乙一二三{PROBLEM}"));
+    }
+
     #[test]
     fn compaction_drops_the_history_at_a_checkpoint_and_keeps_everything_else() {
         let (_dir, path, mut live) = new_doc();
@@ -2206,9 +2317,21 @@ mod tests {
                 other => panic!("ref {r}: {other:?}"),
             }
         }
-        // Editing goes on from the floor, for old and new sessions alike.
+        // Until the refused edit is sent again, a later one of the same session is refused
+        // too: applying it would pass over ref 1000, and after the next compaction ref 1000
+        // would count as applied (every ref up to the last applied one) and be lost.
+        assert!(matches!(
+            live.apply("a", "user-a", 1001, seq, "title", &[sp(0, 0, "新")]),
+            Err(LiveError::AfterRefused {
+                edit_ref: 1001,
+                refused: 1000
+            })
+        ));
+        assert_eq!((live.seq(), live.fields()), (seq, text.clone()));
+        // Editing goes on from the floor, for old and new sessions alike: the refused edit
+        // sent again against the new text first.
         let mut ops = vec![
-            applied(live.apply("a", "user-a", 1001, seq, "title", &[sp(0, 0, "新")])),
+            applied(live.apply("a", "user-a", 1000, seq, "title", &[sp(0, 0, "新")])),
             applied(live.apply("c", "user-c", 1, seq, "title", &[sp(1, 0, "乙")])),
             applied(live.apply("a", "user-a", 1002, seq, "title", &[sp(1, 0, "甲")])),
         ];

@@ -849,7 +849,9 @@ impl Task {
                     let code = match e {
                         LiveError::UnknownField(_) => "unknown_field",
                         LiveError::OutOfRange { .. } => "out_of_range",
-                        LiveError::StaleBase { .. } | LiveError::Compacted { .. } => "stale_base",
+                        LiveError::StaleBase { .. }
+                        | LiveError::Compacted { .. }
+                        | LiveError::AfterRefused { .. } => "stale_base",
                         _ => "internal",
                     };
                     if let Some(c) = self.clients.get(&client) {
