@@ -584,3 +584,43 @@ async fn a_kill_between_a_checkpoint_commit_and_its_log_record_applies_nothing_t
         assert_eq!(file.matches(marker).count(), 1, "{marker}");
     }
 }
+
+/// A kill in the instant a ref is updated leaves its lock file behind (`refs/heads/….lock`),
+/// and every later update of that branch would fail, git's own included. `codraft serve`
+/// removes such locks when it starts: after a restart, a live save on the branch goes through.
+#[tokio::test]
+async fn a_ref_lock_left_by_a_kill_does_not_wedge_the_branch() {
+    let dir = common::demo_dir();
+    let tokens = add_people(dir.path());
+    let repo = setup::repo_path(dir.path());
+    let mut server = common::serve_process(dir.path());
+    let branch = open_proposal(&server.base, &tokens["gov"]).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let lock = repo.join(format!("refs/heads/{branch}.lock"));
+    let head = common::git(&repo, &["rev-parse", &branch]);
+    std::fs::write(&lock, &head).unwrap();
+    // What the lock does to git itself.
+    let out = std::process::Command::new("git")
+        .args(["update-ref", &format!("refs/heads/{branch}"), head.trim()])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "git refuses while the lock is there");
+
+    let server = common::serve_process(dir.path());
+    assert!(!lock.exists(), "the stale lock is removed at start");
+    let mut gov = try_connect(&server.base, &tokens["gov"], &branch, "gov-lock-session-01")
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", server_logs(dir.path())));
+    let last = gov.edit(PROBLEM, json!([[0, 0, "[鎖]"]]), None).await;
+    gov.until(|m| m["type"] == "ack" && m["ref"] == last).await;
+    gov.send(json!({"type": "save", "ref": 100})).await;
+    let saved = gov
+        .until(|m| m["type"] == "saved" || m["type"] == "error")
+        .await;
+    assert_eq!(saved["type"], "saved", "{saved}");
+    let file = common::git(&repo, &["show", &format!("{branch}:{C04_PATH}")]);
+    assert!(file.contains("[鎖]"));
+    assert!(server_logs(dir.path()).contains("removed a lock file"));
+}

@@ -368,6 +368,44 @@ fn commit_with_parents(
     }
 }
 
+/// Removes the lock files a killed writer left in the bare repository at `repo_path`: `*.lock`
+/// under `refs/` and `logs/`, and `packed-refs.lock`. Returns their paths.
+///
+/// A ref is locked only for the instant of its update, but a process killed in that instant
+/// (SIGKILL, power loss) leaves the lock behind. Every later update of that ref then fails,
+/// with git's own "Unable to create '….lock': File exists" as well. Only for a process that
+/// owns the repository's writes, when it starts: `codraft serve` calls it before serving.
+pub fn remove_stale_locks(repo_path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                walk(&path, found)?;
+            } else if path.extension().is_some_and(|e| e == "lock") {
+                found.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    walk(&repo_path.join("refs"), &mut found)?;
+    walk(&repo_path.join("logs"), &mut found)?;
+    let packed = repo_path.join("packed-refs.lock");
+    if packed.exists() {
+        found.push(packed);
+    }
+    for path in &found {
+        std::fs::remove_file(path)?;
+    }
+    Ok(found)
+}
+
 /// Creates `branch` at commit `at`; refused with [`StoreError::BranchExists`] when it exists.
 pub fn create_branch(repo: &Repository, branch: &str, at: Oid) -> Result<(), StoreError> {
     let refname = format!("refs/heads/{branch}");

@@ -500,13 +500,19 @@ pub fn app_with(
     Ok(build(data, live_limits.into())?.0)
 }
 
-/// [`app_with`] for a server that keeps running: also starts pushing to the configured mirrors
+/// [`app_with`] for a server that keeps running: removes the ref lock files a killed writer
+/// left ([`crate::store::git::remove_stale_locks`]: the server owns the repository's writes),
+/// and starts pushing to the configured mirrors
 /// (`<data>/mirrors.toml`, see [`crate::store::mirror`]) and delivering webhooks
 /// (`<data>/webhooks.toml`, see [`crate::webhooks`]). Needs a tokio runtime.
 pub fn app_serving(
     data: &std::path::Path,
     settings: impl Into<Settings>,
 ) -> anyhow_like::Result<Router> {
+    let repo = crate::workflow::setup::repo_path(data);
+    for lock in crate::store::git::remove_stale_locks(&repo)? {
+        tracing::warn!(lock = %lock.display(), "removed a lock file a stopped writer left behind");
+    }
     let (router, state) = build(data, settings.into())?;
     state.mirrors.spawn();
     state.webhooks.spawn();
