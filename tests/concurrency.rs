@@ -236,26 +236,7 @@ async fn live_editor(base: String, token: String, branch: String, name: String, 
 
 /// `git` with no prompts and no user configuration; (success, stdout + stderr).
 fn git_cli(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "gov2 名")
-        .env("GIT_AUTHOR_EMAIL", "gov2@example.org")
-        .env("GIT_COMMITTER_NAME", "gov2 名")
-        .env("GIT_COMMITTER_EMAIL", "gov2@example.org")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    common::git_as(dir, args, ("gov2 名", "gov2@example.org"))
 }
 
 /// Pushes with the git CLI over HTTP: fetch, add a marker, push (fast-forward, or refused if

@@ -29,17 +29,22 @@ impl Client {
     }
 }
 
-/// One session typing the whole trace, each edit against the newest seq.
-/// Returns the folder holding the log with the document.
-fn replay_sequential(trace: &Trace) -> (tempfile::TempDir, LiveDoc, Client) {
+/// A new live document whose one field, `text`, holds the trace's start, and a client of it.
+fn live_at_start(trace: &Trace) -> (tempfile::TempDir, LiveDoc, Client) {
     let dir = tempfile::tempdir().unwrap();
-    let mut live = LiveDoc::create(
+    let live = LiveDoc::create(
         &dir.path().join("doc.log"),
         &[("text".to_string(), trace.start.clone())],
         "c0",
     )
     .unwrap();
-    let mut client = Client(trace.start.chars().collect());
+    (dir, live, Client(trace.start.chars().collect()))
+}
+
+/// One session typing the whole trace, each edit against the newest seq.
+/// Returns the folder holding the log with the document.
+fn replay_sequential(trace: &Trace) -> (tempfile::TempDir, LiveDoc, Client) {
+    let (dir, mut live, mut client) = live_at_start(trace);
     for (i, txn) in trace.txns.iter().enumerate() {
         let base = live.seq();
         let out = live
@@ -92,14 +97,7 @@ fn friendsforever_replayed_concurrently_ends_at_end_content() {
     let n = trace.txns.len();
     check_two_agent_model(&trace);
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut live = LiveDoc::create(
-        &dir.path().join("doc.log"),
-        &[("text".to_string(), trace.start.clone())],
-        "c0",
-    )
-    .unwrap();
-    let mut client = Client(trace.start.chars().collect());
+    let (dir, mut live, mut client) = live_at_start(&trace);
     let mut seq_of = vec![0u64; n];
     let mut concurrent = 0;
     for (i, txn) in trace.txns.iter().enumerate() {
@@ -147,22 +145,16 @@ fn friendsforever_replayed_concurrently_ends_at_end_content() {
 /// friendsforever as two racing clients deliver it (what `bench/peers` does over the socket):
 /// each agent's transactions arrive in its own order, each as soon as the other agent's
 /// transactions it depends on have been applied, the two agents interleaved at random
-/// (seeded, in bursts of 1 to 8 edits); each against the seq of the newest of those. After every edit, a client applying
-/// the ops in order holds the server's text; at the end, the trace's `endContent`.
+/// (seeded, in bursts of 1 to 8 edits); each against the seq of the newest of those. After
+/// every 500 edits, a client applying the ops in order holds the server's text; at the end,
+/// the trace's `endContent`.
 #[test]
 fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
     let trace = load("friendsforever");
     let n = trace.txns.len();
     {
         let seed = 1u64;
-        let dir = tempfile::tempdir().unwrap();
-        let mut live = LiveDoc::create(
-            &dir.path().join("doc.log"),
-            &[("text".to_string(), trace.start.clone())],
-            "c0",
-        )
-        .unwrap();
-        let mut client = Client(trace.start.chars().collect());
+        let (_dir, mut live, mut client) = live_at_start(&trace);
         let mut seq_of: Vec<Option<u64>> = vec![None; n];
         let mut queues: [std::collections::VecDeque<usize>; 2] = Default::default();
         for (i, txn) in trace.txns.iter().enumerate() {

@@ -66,16 +66,21 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 /// The git CLI as a person pushing over HTTP would run it (李佳穎 as author and committer, no
 /// prompt for credentials): whether it succeeded, and its output and error text together.
 pub fn git_as_person(dir: &Path, args: &[&str]) -> (bool, String) {
+    git_as(dir, args, ("李佳穎", "chiaying.li@example.org"))
+}
+
+/// [`git_as_person`] as `who` (name, email).
+pub fn git_as(dir: &Path, args: &[&str], who: (&str, &str)) -> (bool, String) {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "李佳穎")
-        .env("GIT_AUTHOR_EMAIL", "chiaying.li@example.org")
-        .env("GIT_COMMITTER_NAME", "李佳穎")
-        .env("GIT_COMMITTER_EMAIL", "chiaying.li@example.org")
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
         .output()
         .unwrap();
     let text = format!(
