@@ -792,7 +792,7 @@ impl LiveDoc {
     /// splices for clients computed); otherwise one replayed from the log (neither).
     fn apply_at(&mut self, edit: Edit<'_>, time: i64, live: bool) -> Result<Outcome, LiveError> {
         let (session, edit_ref) = (edit.session, edit.edit_ref);
-        let result = self.apply_in_order(edit, time, live);
+        let result = self.apply_checked(edit, time, live);
         let stale = matches!(
             result,
             Err(LiveError::StaleBase { .. }
@@ -815,29 +815,7 @@ impl LiveDoc {
         result
     }
 
-    /// [`LiveDoc::apply_at`] once the session's order is checked: an edit after one refused as
-    /// stale is refused too.
-    fn apply_in_order(
-        &mut self,
-        edit: Edit<'_>,
-        time: i64,
-        live: bool,
-    ) -> Result<Outcome, LiveError> {
-        if let Some(&sid) = self.session_ids.get(edit.session) {
-            if self.find_ref(sid, edit.edit_ref).is_none() {
-                if let Some(refused) = self.sessions[sid as usize].refused {
-                    if edit.edit_ref > refused {
-                        return Err(LiveError::AfterRefused {
-                            edit_ref: edit.edit_ref,
-                            refused,
-                        });
-                    }
-                }
-            }
-        }
-        self.apply_checked(edit, time, live)
-    }
-
+    /// [`LiveDoc::apply_at`] without the bookkeeping of refused edits.
     fn apply_checked(
         &mut self,
         edit: Edit<'_>,
@@ -860,6 +838,11 @@ impl LiveDoc {
         if let Some(sid) = known {
             if let Some(seq) = self.find_ref(sid, edit_ref) {
                 return Ok(Outcome::Duplicate { seq });
+            }
+            if let Some(refused) = self.sessions[sid as usize].refused {
+                if edit_ref > refused {
+                    return Err(LiveError::AfterRefused { edit_ref, refused });
+                }
             }
         }
         let seq = self.seq();
