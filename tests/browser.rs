@@ -427,7 +427,7 @@ async fn two_browsers_co_edit_a_section_live() {
     let dir = common::demo_dir();
     let token = live_drafters(&dir);
     let base = common::start_server(dir.path()).await;
-    let branch = live_proposal(&base, &token).await;
+    let branch = common::open_proposal(&base, &token).await;
     let (_d1, a) = browser().await;
     let (_d2, b) = browser().await;
     sign_in(&a, &base, "gov").await;
@@ -721,7 +721,7 @@ impl LiveDuo {
         let dir = common::demo_dir();
         let token = live_drafters(&dir);
         let base = common::start_server_with(dir.path(), limits).await;
-        let branch = live_proposal(&base, &token).await;
+        let branch = common::open_proposal(&base, &token).await;
         let cable = Cable::to(&base).await;
         let (d1, a) = browser().await;
         let (d2, b) = browser().await;
@@ -830,21 +830,6 @@ fn live_drafters(dir: &tempfile::TempDir) -> String {
         }
     }
     token
-}
-
-/// Opens a proposal through the API; returns its branch.
-async fn live_proposal(base: &str, token: &str) -> String {
-    let proposal: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/proposals"))
-        .bearer_auth(token)
-        .json(&json!({"title": "Live"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    proposal["branch"].as_str().unwrap().to_string()
 }
 
 /// One browser's network cable: a TCP proxy on its own loopback port in front of the server.

@@ -7,6 +7,7 @@
 
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
+mod common;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -24,21 +25,7 @@ const TOKENS: &[&str] = &[
     "資訊", "公開", "。", " ", "the ", "\u{0}", "\u{10ffff}", "\u{2028}",
 ];
 
-/// A small, fixed pseudo-random generator (xorshift64*): the same mutations on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use common::Rng;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

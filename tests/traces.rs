@@ -7,6 +7,7 @@
 //! `cargo test --release --test traces -- --ignored`; the benchmark (`cargo bench --bench
 //! live`) replays it too.
 
+mod common;
 #[path = "common/trace.rs"]
 mod trace;
 
@@ -160,13 +161,7 @@ fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
         for (i, txn) in trace.txns.iter().enumerate() {
             queues[txn.agent].push_back(i);
         }
-        let mut rng = seed;
-        let mut next_random = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut rng = common::Rng(seed);
         let ready = |i: usize, seq_of: &[Option<u64>]| {
             trace.txns[i]
                 .parents
@@ -177,11 +172,11 @@ fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
         let mut applied_count = 0;
         while applied_count < n {
             let mut order = [0usize, 1];
-            if next_random() % 2 == 1 {
+            if rng.below(2) == 1 {
                 order.swap(0, 1);
             }
             // Deliver a burst of up to 8 edits of one agent, as a socket batch would.
-            let burst = 1 + (next_random() % 8) as usize;
+            let burst = 1 + rng.below(8);
             let Some(agent) = order
                 .into_iter()
                 .find(|&a| queues[a].front().is_some_and(|&i| ready(i, &seq_of)))

@@ -1906,19 +1906,7 @@ mod tests {
         check_heads(&mut live);
     }
 
-    /// xorshift64*: a tiny deterministic PRNG.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::live::TestRng as Rng;
 
     const ALPHABET: &[&str] = &[
         "a", "b", " ", "\n", "的", "開", "放", "。", "𠀀", "😀", "e\u{301}",

@@ -260,19 +260,7 @@ mod tests {
         merge3(base, ours, theirs, later()).unwrap()
     }
 
-    /// xorshift64*: a tiny deterministic PRNG for the property tests.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::live::TestRng as Rng;
 
     const ALPHABET: &[&str] = &[
         "a",

@@ -12,3 +12,21 @@ pub mod merge;
 
 pub use doc::{Applied, ClientSession, LiveDoc, LiveError, Outcome, GIT_SESSION};
 pub use merge::{merge3, splices, MergeError, Merged, Overlap, Splice};
+
+/// xorshift64*: a tiny deterministic pseudo-random generator for the property tests.
+#[cfg(test)]
+pub(crate) struct TestRng(pub u64);
+
+#[cfg(test)]
+impl TestRng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

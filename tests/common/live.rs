@@ -181,23 +181,7 @@ impl Editor {
     }
 }
 
-/// Opens an empty proposal as `token`'s user and returns its branch.
-pub async fn open_proposal(base: &str, token: &str) -> String {
-    let p: Value = reqwest::Client::new()
-        .post(format!("{base}/api/proposals"))
-        .bearer_auth(token)
-        .json(&json!({"title": "Live drafting"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    p["branch"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{p}"))
-        .to_string()
-}
+pub use crate::common::open_proposal;
 
 /// Accounts for live editing commitment 4 (`gov`, `gov2`, `ngo`, `ngo2` drafters of its
 /// working group), an `outsider` drafter of c05, a forum `member` and an `admin`; their API

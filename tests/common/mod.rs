@@ -175,3 +175,38 @@ pub fn serve_process_with(dir: &Path, flags: &[&str]) -> ServeProcess {
     let _ = child.wait();
     panic!("codraft serve did not start");
 }
+
+/// Opens an empty proposal as `token`'s user and returns its branch.
+pub async fn open_proposal(base: &str, token: &str) -> String {
+    let p: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/proposals"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"title": "Live drafting"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    p["branch"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{p}"))
+        .to_string()
+}
+
+/// xorshift64*: a tiny deterministic pseudo-random generator, the same sequence on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
