@@ -54,11 +54,12 @@
     return out;
   }
   /** Transforms primitive a past primitive b, both against the same text: [a' after b, b' after a].
-   *  On a tie (two inserts at one place) b goes first: b is the server's op. */
-  function xform1(a, b) {
+   *  On a tie (two inserts at one place) b goes first when bFirst. The server runs the same
+   *  transform (src/live/transform.rs) to know what we were looking at when we typed. */
+  function xform1(a, b, bFirst) {
     const [p, d, s] = a, [q, e, r] = b;
     const la = cpLength(s), lb = cpLength(r);
-    if (!d && !e) return p < q ? [[a], [[q + la, 0, r]]] : [[[p + lb, 0, s]], [b]];
+    if (!d && !e) return p < q || (p === q && !bFirst) ? [[a], [[q + la, 0, r]]] : [[[p + lb, 0, s]], [b]];
     if (!d) return insPastDel(a, b, true);
     if (!e) return insPastDel(b, a, false);
     // two deletes: each loses what the other already deleted
@@ -77,17 +78,19 @@
     else { i2 = [[q, 0, s]]; x2 = [[q, p - q, ''], [q + l, q + e - p, '']]; } // keep the insert, delete around it
     return insFirst ? [i2, x2] : [x2, i2];
   }
-  /** Transforms two lists of primitives made against the same text: [A past B, B past A]. */
-  function xform(A, B) {
+  /** Transforms two lists of primitives made against the same text: [A past B, B past A]. Where
+   *  both insert at one place, B's text goes first when bFirst: B is an op of a session with a
+   *  rank not above ours (ranks keep two people typing at one spot from interleaving). */
+  function xform(A, B, bFirst) {
     if (!A.length || !B.length) return [A, B];
-    if (A.length === 1 && B.length === 1) return xform1(A[0], B[0]);
+    if (A.length === 1 && B.length === 1) return xform1(A[0], B[0], bFirst);
     if (A.length > 1) {
-      const [a0, B1] = xform([A[0]], B);
-      const [rest, B2] = xform(A.slice(1), B1);
+      const [a0, B1] = xform([A[0]], B, bFirst);
+      const [rest, B2] = xform(A.slice(1), B1, bFirst);
       return [a0.concat(rest), B2];
     }
-    const [A1, b0] = xform(A, [B[0]]);
-    const [A2, rest] = xform(A1, B.slice(1));
+    const [A1, b0] = xform(A, [B[0]], bFirst);
+    const [A2, rest] = xform(A1, B.slice(1), bFirst);
     return [A2, b0.concat(rest)];
   }
   /** A position past primitives (a caret stays before text inserted right at it). */
@@ -416,7 +419,7 @@
         }
       } else {
         let op = changes(f.confirmed, texts.get(key));
-        for (const e of pending) if (e.field === key) [e.splices, op] = xform(prims(e.splices), op);
+        for (const e of pending) if (e.field === key) [e.splices, op] = xform(prims(e.splices), op, true);
         f.confirmed = texts.get(key);
         render(key, (x) => movePos(x, op));
       }
@@ -444,7 +447,8 @@
       f.confirmed = applyAll(f.confirmed, m.splices);
       // Carry the op past each pending edit of this field; what is left applies to what is shown.
       let op = prims(m.splices);
-      for (const e of pending) if (e.field === m.field) [e.splices, op] = xform(prims(e.splices), op);
+      const theirsFirst = !me || !(m.rank > 0) || m.rank <= me.rank;
+      for (const e of pending) if (e.field === m.field) [e.splices, op] = xform(prims(e.splices), op, theirsFirst);
       render(m.field, (x) => movePos(x, op));
     }
     setStatus();

@@ -11,7 +11,7 @@ mod common;
 #[path = "common/trace.rs"]
 mod trace;
 
-use codraft::live::{LiveDoc, Outcome, Splice};
+use codraft::live::{transform, LiveDoc, Outcome, Splice};
 use trace::{load, splices, Trace};
 
 /// What a client holds: the snapshot with every `op` applied in order.
@@ -92,11 +92,18 @@ fn sveltecomponent_replayed_sequentially_ends_at_end_content() {
 /// last change, which the server adds. With two agents nothing else can be an ancestor. The
 /// test checks this model against the `parents` of every txn before replaying (ancestor sets
 /// as bitsets), so a trace where it did not hold would fail loudly instead of replaying wrongly.
+///
+/// Once in the trace both agents type at one place at once (txns 22360–22377: agent 1 types
+/// " The" where agent 0 types ", huh?"), and the CRDT that recorded it put agent 0's text
+/// first; the positions of agent 0's later txns count on that. codraft puts the text of the
+/// session with the lower rank first there ([`transform::b_first`]), so the sessions are named
+/// to give agent 0 the lower rank; see [`agents_rank_as_the_trace_needs`].
 #[test]
 fn friendsforever_replayed_concurrently_ends_at_end_content() {
     let trace = load("friendsforever");
     let n = trace.txns.len();
     check_two_agent_model(&trace);
+    agents_rank_as_the_trace_needs(&["agent-0", "agent-1"]);
 
     let (dir, mut live, mut client) = live_at_start(&trace);
     let mut seq_of = vec![0u64; n];
@@ -153,6 +160,7 @@ fn friendsforever_replayed_concurrently_ends_at_end_content() {
 fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
     let trace = load("friendsforever");
     let n = trace.txns.len();
+    agents_rank_as_the_trace_needs(&["agent-0", "agent-1"]);
     {
         let seed = 1u64;
         let (_dir, mut live, mut client) = live_at_start(&trace);
@@ -230,6 +238,18 @@ fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
             "seed {seed}"
         );
     }
+}
+
+/// The one place of `friendsforever` where both agents insert at one place at once needs
+/// agent 0's text first (see [`friendsforever_replayed_concurrently_ends_at_end_content`]):
+/// the sessions standing for the agents must rank that way. Session names are arbitrary, so a
+/// test picks names that do; this says so instead of leaving it to luck.
+fn agents_rank_as_the_trace_needs(sessions: &[&str; 2]) {
+    let [a0, a1] = sessions.map(|s| transform::rank(s, false));
+    assert!(
+        a0 < a1,
+        "sessions {sessions:?} rank {a0} and {a1}: agent 0 needs the lower rank"
+    );
 }
 
 /// Checks, for every txn, that its ancestors are exactly "every txn up to the newest parent of

@@ -26,6 +26,7 @@
 // How an edit is recognised on arrival: codraft's `op` names its client and comes in order;
 // for Yjs and automerge each edit also sets `p[editor] = count` in the same transaction/change
 // (a small extra map write per edit for those two).
+import crypto from "node:crypto";
 import fs from "node:fs";
 import zlib from "node:zlib";
 import { performance } from "node:perf_hooks";
@@ -205,8 +206,23 @@ async function codraftAdapter() {
     ws.close();
   }
   const clients = [];
+  // codraft's rank of a session (src/live/transform.rs `rank`): where two sessions insert at
+  // one place at once, the lower rank's text goes first. friendsforever has one such place,
+  // recorded with agent 0's text first, so agent k's session is named to rank above agent
+  // k-1's (what the replay tests do too).
+  const rank = (session) =>
+    (crypto.createHash("sha256").update("codraft live rank\0").update(session).digest().readUInt32BE(0) >>> 1) + 1;
+  const names = [];
+  for (let c = 0; c < C; c++) {
+    let name = `c${c}`;
+    if (!lanes && c > 0) {
+      const below = rank(`peerbench-${run}-${names[c - 1]}`);
+      for (let k = 0; rank(`peerbench-${run}-${name}`) <= below; k++) name = `c${c}-${k}`;
+    }
+    names.push(name);
+  }
   async function connect(c) {
-    const ws = open(`c${c}`);
+    const ws = open(names[c]);
     const cl = { ws, seq: 0, ref: 0, text: "", laneTexts: null, seqOfSeen: null, pending: new Map() };
     await new Promise((resolve) => {
       ws.on("message", (data) => {

@@ -25,7 +25,7 @@
 //! both sides), and the splices sent to clients are recomputed from the field's text before
 //! and after.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use super::log::{Log, LogError, Opened, Record};
 use super::merge::{merge3, splices as diff_splices, MergeError, Splice};
+use super::transform;
 
 /// The session id of the protocol (`SID`): who sent an edit, for "this connection's earlier
 /// edits" and deduplication. [`GIT_SESSION`] for changes that came from git.
@@ -221,6 +222,10 @@ impl<T> Chunked<T> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
     }
 
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+
     fn last(&self) -> Option<&T> {
         self.chunks.last()?.last()
     }
@@ -236,11 +241,12 @@ impl<T> Chunked<T> {
 struct Session {
     name: String,
     actor: ActorId,
-    /// Seq of the session's last real change.
-    last: Option<u64>,
-    /// Every change with a seq up to this one is in the history of the session's last change
-    /// (besides its own earlier changes).
-    covers: u64,
+    /// What the client showed when it sent its last edit, as far as the server can tell (see
+    /// [`Bridge`]); `None` before its first edit and after compaction.
+    bridge: Option<Bridge>,
+    /// Who goes first where this session and another insert at one place
+    /// ([`transform::b_first`]).
+    rank: u32,
     /// `(ref, seq)` of the session's edits, refs increasing (a client counts up); a ref that
     /// is not larger than the last one goes to `LiveDoc::refs_out_of_order`.
     refs: Chunked<(u64, u64)>,
@@ -259,8 +265,8 @@ impl Session {
         Session {
             name: name.to_owned(),
             actor: actor_for(name),
-            last: None,
-            covers: 0,
+            bridge: None,
+            rank: transform::rank(name, name == GIT_SESSION),
             refs: Chunked::new(),
             floor: None,
             refused: None,
@@ -296,6 +302,125 @@ impl Session {
     }
 }
 
+/// A session's view, as of the last edit it sent: the text at `base` plus `pending`, its own
+/// edits applied after `base` (so not yet seen back by the client), each in the client's terms:
+/// carried past every other change up to `base`, exactly as the client carries its pending
+/// edits past the ops it receives.
+#[derive(Debug, Clone)]
+struct Bridge {
+    base: u64,
+    pending: VecDeque<Pending>,
+}
+
+/// One of a session's edits in a [`Bridge`]: applied as `seq`, to the field `obj` (index into
+/// `LiveDoc::objs`), as primitives ([`transform::prims`]).
+#[derive(Debug, Clone)]
+struct Pending {
+    seq: u64,
+    obj: u32,
+    prims: Vec<Splice>,
+}
+
+/// What a seq did to the texts, as primitives against the text at `seq - 1`: what a client's
+/// pending edits are carried past. Kept per seq since the floor; most keystrokes fit `Char` or
+/// `Del` (no allocation).
+#[derive(Debug, Clone)]
+enum Hist {
+    /// No text changed (an empty edit, or fields added or removed).
+    Empty,
+    /// A raw automerge change replayed from the log: the primitives are worked out from the
+    /// texts before and after when first needed ([`LiveDoc::resolve`]).
+    Raw,
+    /// One character inserted in field `obj` (index into `LiveDoc::objs`).
+    Char { obj: u32, pos: u32, ch: char },
+    /// `len` characters deleted.
+    Del { obj: u32, pos: u32, len: u32 },
+    /// Any other change of one field.
+    Ops { obj: u32, prims: Box<[Splice]> },
+    /// Several fields changed (only a raw change can).
+    Many(Box<[(u32, Box<[Splice]>)]>),
+}
+
+impl Hist {
+    /// The change `prims` of field `obj`, stored compactly.
+    fn of(obj: u32, prims: Vec<Splice>) -> Hist {
+        if let [one] = prims.as_slice() {
+            let mut chars = one.insert.chars();
+            match (u32::try_from(one.pos), u32::try_from(one.delete)) {
+                (Ok(pos), Ok(0)) => {
+                    if let (Some(ch), None) = (chars.next(), chars.next()) {
+                        return Hist::Char { obj, pos, ch };
+                    }
+                }
+                (Ok(pos), Ok(len)) if one.insert.is_empty() => {
+                    return Hist::Del { obj, pos, len };
+                }
+                _ => {}
+            }
+        }
+        if prims.is_empty() {
+            Hist::Empty
+        } else {
+            Hist::Ops {
+                obj,
+                prims: prims.into_boxed_slice(),
+            }
+        }
+    }
+
+    fn ops(&self) -> Vec<(u32, Vec<Splice>)> {
+        match self {
+            Hist::Empty | Hist::Raw => Vec::new(),
+            Hist::Char { obj, pos, ch } => vec![(
+                *obj,
+                vec![Splice {
+                    pos: *pos as usize,
+                    delete: 0,
+                    insert: ch.to_string(),
+                }],
+            )],
+            Hist::Del { obj, pos, len } => vec![(
+                *obj,
+                vec![Splice {
+                    pos: *pos as usize,
+                    delete: *len as usize,
+                    insert: String::new(),
+                }],
+            )],
+            Hist::Ops { obj, prims } => vec![(*obj, prims.to_vec())],
+            Hist::Many(all) => all.iter().map(|(o, p)| (*o, p.to_vec())).collect(),
+        }
+    }
+
+    /// The change in length of field `obj`.
+    fn net_on(&self, obj: u32) -> isize {
+        match self {
+            Hist::Empty | Hist::Raw => 0,
+            Hist::Char { obj: o, .. } => isize::from(*o == obj),
+            Hist::Del { obj: o, len, .. } if *o == obj => -(*len as isize),
+            Hist::Del { .. } => 0,
+            Hist::Ops { obj: o, prims } if *o == obj => transform::net(prims),
+            Hist::Ops { .. } => 0,
+            Hist::Many(all) => all
+                .iter()
+                .filter(|(o, _)| *o == obj)
+                .map(|(_, p)| transform::net(p))
+                .sum(),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let splices = |p: &[Splice]| {
+            std::mem::size_of_val(p) + p.iter().map(|s| s.insert.capacity()).sum::<usize>()
+        };
+        match self {
+            Hist::Empty | Hist::Raw | Hist::Char { .. } | Hist::Del { .. } => 0,
+            Hist::Ops { prims, .. } => splices(prims),
+            Hist::Many(all) => all.iter().map(|(_, p)| 24 + splices(p)).sum(),
+        }
+    }
+}
+
 /// The last checkpoint or sync point: the branch's commit and the live state it holds.
 #[derive(Debug, Clone)]
 struct SyncPoint {
@@ -317,6 +442,15 @@ pub struct LiveDoc {
     field_ids: HashMap<String, ObjId>,
     /// Index = seq - `floor`.
     seqs: Chunked<SeqEntry>,
+    /// What each seq did to the texts. Index = seq - `floor`.
+    hist: Chunked<Hist>,
+    /// Heap bytes held by `hist`'s entries.
+    hist_bytes: usize,
+    /// Every text object seen since the floor (fields, also removed or replaced ones), indexed
+    /// by `obj_ids`, with the seq from which it surely exists (`obj_since`).
+    objs: Vec<ObjId>,
+    obj_ids: HashMap<ObjId, u32>,
+    obj_since: Vec<u64>,
     /// The first seq the document knows (0, or the seq it was last compacted at): its state is
     /// the automerge document's first change; earlier seqs are gone.
     floor: u64,
@@ -336,9 +470,6 @@ pub struct LiveDoc {
     actor_of: Option<u32>,
     /// A log write failed after the document changed in memory: refuse everything.
     failed: bool,
-    /// The text of one field at one seq, as the last merged edit left it: the next merged edit
-    /// of that field, if nothing else changed meanwhile, needs it as its "before".
-    last_text: Option<(ObjId, u64, String)>,
 }
 
 /// The automerge actor of a session: 16 bytes of SHA-256 of the session id (a fixed-size id
@@ -396,21 +527,6 @@ fn validate(field: &str, mut len: usize, splices: &[Splice]) -> Result<(), LiveE
         len = len - s.delete + s.insert.chars().count();
     }
     Ok(())
-}
-
-/// Ascending splices in the old text's coordinates (as [`diff_splices`] gives them) as a
-/// sequence, each against the text after the previous one.
-fn sequential(splices: Vec<Splice>) -> Vec<Splice> {
-    let mut shift: isize = 0;
-    splices
-        .into_iter()
-        .map(|s| {
-            let pos = s.pos.saturating_add_signed(shift);
-            let inserted = s.insert.chars().count();
-            shift += inserted as isize - s.delete as isize;
-            Splice { pos, ..s }
-        })
-        .collect()
 }
 
 /// Applies ascending, non-overlapping splices in old coordinates from the end backwards.
@@ -504,6 +620,11 @@ impl LiveDoc {
             fields_obj: ROOT,
             field_ids: HashMap::new(),
             seqs: Chunked::new(),
+            hist: Chunked::new(),
+            hist_bytes: 0,
+            objs: Vec::new(),
+            obj_ids: HashMap::new(),
+            obj_since: Vec::new(),
             floor: 0,
             many_heads: Vec::new(),
             sessions: Vec::new(),
@@ -519,7 +640,6 @@ impl LiveDoc {
             checkpoint_seq: 0,
             actor_of: None,
             failed: false,
-            last_text: None,
         };
         live.start_from(doc, commit, 0)?;
         Ok(live)
@@ -555,6 +675,12 @@ impl LiveDoc {
         self.doc = doc;
         self.fields_obj = fields_obj;
         self.seqs = seqs;
+        self.hist = Chunked::new();
+        self.hist.push(Hist::Empty);
+        self.hist_bytes = 0;
+        self.objs = Vec::new();
+        self.obj_ids = HashMap::new();
+        self.obj_since = Vec::new();
         self.floor = floor;
         self.many_heads = Vec::new();
         self.sessions = vec![Session::new(GIT_SESSION)];
@@ -569,7 +695,6 @@ impl LiveDoc {
         };
         self.checkpoint_seq = floor;
         self.actor_of = Some(GIT);
-        self.last_text = None;
         self.refresh_fields()
     }
 
@@ -583,9 +708,7 @@ impl LiveDoc {
                 )));
             }
             let sid = self.session_id(&name);
-            let s = &mut self.sessions[sid as usize];
-            s.floor = Some((edit_ref, at));
-            s.covers = self.floor;
+            self.sessions[sid as usize].floor = Some((edit_ref, at));
         }
         Ok(())
     }
@@ -658,15 +781,12 @@ impl LiveDoc {
                 let sid = self.session_id(&session);
                 let aid = self.author_id(&author);
                 if change.is_empty() {
-                    self.push_seq(None, None, sid, aid);
+                    self.push_seq(None, None, sid, aid, Hist::Empty);
                 } else {
                     let change = Change::try_from(change.as_slice())
                         .map_err(|e| LiveError::Corrupt(format!("seq {record_seq}: {e}")))?;
                     let deps = change.deps().to_vec();
-                    self.push_seq(Some(change.hash()), Some(&deps), sid, aid);
-                    let s = &mut self.sessions[sid as usize];
-                    s.last = Some(record_seq);
-                    s.covers = s.covers.max(base);
+                    self.push_seq(Some(change.hash()), Some(&deps), sid, aid, Hist::Raw);
                     changes.push(change);
                 }
                 if sid != GIT {
@@ -860,98 +980,78 @@ impl LiveDoc {
             .get(field)
             .cloned()
             .ok_or_else(|| LiveError::UnknownField(field.to_owned()))?;
-        // The state the edit was made against, unless it is the current one.
-        let state = if base == seq {
-            None
-        } else {
-            let state = self.state_for(known, base);
-            (state != self.heads_seqs(seq)).then_some(state)
-        };
-        let noop = splices.iter().all(|s| s.delete == 0 && s.insert.is_empty());
-        let (hash, covers, out) = match &state {
-            None => {
-                validate(field, self.doc.length(&obj), splices)?;
-                let sid = self.session_id(session);
-                let hash = if noop {
-                    None
-                } else {
-                    self.transact(sid, None, &obj, splices, time)?
-                };
-                let out = if noop || !live {
-                    Vec::new()
-                } else {
-                    splices.to_vec()
-                };
-                (hash, seq, out)
-            }
-            Some(state) => {
-                let heads = self.hashes(state);
-                match self.doc.get_at(&self.fields_obj, field, &heads)? {
-                    Some((Value::Object(ObjType::Text), id)) if id == obj => {}
-                    _ => return Err(LiveError::UnknownField(field.to_owned())),
+        let oi = self.obj_index(&obj);
+        // What the client was looking at: the text at `base` plus the session's edits it had
+        // not seen back yet, in its terms (its bridge, carried forward to `base`). A base
+        // below the bridge's is the bridge's: the client saw that much when it sent an
+        // earlier edit.
+        let (from, mut pending) =
+            match known.and_then(|sid| self.sessions[sid as usize].bridge.take()) {
+                Some(bridge) => (bridge.base, bridge.pending),
+                None => (base, VecDeque::new()),
+            };
+        let seen = base.max(from);
+        let rank = known.map_or_else(
+            || transform::rank(session, false),
+            |sid| self.sessions[sid as usize].rank,
+        );
+        let carried = self.carry(&mut pending, from, seen, rank);
+        let checked =
+            carried.and_then(|()| self.transform_edit(field, oi, seen, &pending, rank, splices));
+        let (mine, out) = match checked {
+            Ok(v) => v,
+            Err(e) => {
+                // Nothing changed: the bridge goes back as it was, carried to `base` (the
+                // client has seen that much).
+                if let Some(sid) = known {
+                    self.sessions[sid as usize].bridge = Some(Bridge {
+                        base: seen,
+                        pending,
+                    });
                 }
-                // The length at an old version costs a scan of the whole text: only a splice
-                // that deletes needs it up front. An insert past the end is refused by
-                // automerge itself (rolled back), and then `validate` says which one.
-                let inserts_only = splices.iter().all(|s| s.delete == 0);
-                if !inserts_only {
-                    validate(field, self.doc.length_at(&obj, &heads), splices)?;
-                }
-                let covers = known.map_or(base, |s| self.sessions[s as usize].covers.max(base));
-                if noop {
-                    (None, covers, Vec::new())
-                } else {
-                    let sid = self.session_id(session);
-                    let before = match self.last_text.take() {
-                        _ if !live => String::new(),
-                        Some((o, at, text)) if o == obj && at == seq => text,
-                        _ => self.doc.text(&obj)?,
-                    };
-                    let hash = match self.transact(sid, Some(&heads), &obj, splices, time) {
-                        Err(LiveError::Automerge(automerge::AutomergeError::InvalidIndex(_)))
-                            if inserts_only =>
-                        {
-                            validate(field, self.doc.length_at(&obj, &heads), splices)?;
-                            return Err(LiveError::Corrupt(
-                                "automerge refused an insert within the text".into(),
-                            ));
-                        }
-                        other => other?,
-                    };
-                    // What changed in the current text. (Automerge's `diff_obj` between the
-                    // heads before and after gives the same, but measured 3× slower than two
-                    // reads of the text and a diff.)
-                    let out = if live {
-                        let after = self.doc.text(&obj)?;
-                        let deadline = Instant::now() + DIFF_DEADLINE;
-                        let out = sequential(diff_splices(&before, &after, deadline));
-                        self.last_text = Some((obj.clone(), seq + 1, after));
-                        out
-                    } else {
-                        Vec::new()
-                    };
-                    (hash, covers, out)
-                }
+                return Err(e);
             }
         };
         let sid = self.session_id(session);
         let aid = self.author_id(author);
         let new_seq = seq + 1;
-        match hash {
-            Some(h) => {
-                match &state {
-                    None => self.push_seq(Some(h), None, sid, aid),
-                    Some(state) => {
-                        let deps = self.hashes(state);
-                        self.push_seq(Some(h), Some(&deps), sid, aid);
-                    }
+        let hash = if out.is_empty() {
+            None
+        } else {
+            match self.transact(sid, None, &obj, &out, time) {
+                Ok(h) => h,
+                Err(e) => {
+                    self.sessions[sid as usize].bridge = Some(Bridge {
+                        base: seen,
+                        pending,
+                    });
+                    return Err(e);
                 }
-                let s = &mut self.sessions[sid as usize];
-                s.last = Some(new_seq);
-                s.covers = covers;
             }
-            None => self.push_seq(None, None, sid, aid),
+        };
+        let hist = if hash.is_some() {
+            Hist::of(oi, out.clone())
+        } else {
+            Hist::Empty
+        };
+        self.push_seq(hash, None, sid, aid, hist);
+        if !mine.is_empty() {
+            pending.push_back(Pending {
+                seq: new_seq,
+                obj: oi,
+                prims: mine,
+            });
         }
+        let settled = self.settle(seen, &mut pending);
+        self.sessions[sid as usize].bridge = Some(Bridge {
+            base: settled,
+            pending,
+        });
+        let out = if live {
+            transform::join(&out)
+        } else {
+            Vec::new()
+        };
         self.remember_ref(sid, edit_ref, new_seq);
         if live {
             let logged = self.log.append_edit(
@@ -1027,26 +1127,26 @@ impl LiveDoc {
             } else {
                 String::new()
             };
-            let seq = self.seq();
-            let fast = at == self.heads_seqs(seq);
             let hash = self.git_change(&heads, |tx| splice_backwards(tx, &obj, &edit))?;
             let Some(hash) = hash else { continue };
-            self.record_git_change(hash, &heads)?;
-            at = vec![self.seq()];
             if !current {
-                continue; // the field was replaced since: nothing visible changed
+                // The field was replaced since: nothing visible changed.
+                self.record_git_change(hash, &heads, Hist::Empty)?;
+                at = vec![self.seq()];
+                continue;
             }
-            let splices = if fast {
-                sequential(edit)
-            } else {
-                let after = self.doc.text(&obj)?;
-                sequential(diff_splices(&before, &after, deadline()))
-            };
+            // What clients see and what pending edits are carried past: the same primitives,
+            // worked out from the texts alone (so a replay of the log finds them again).
+            let prims = transform::diff_ops(&before, &self.doc.text(&obj)?);
+            let oi = self.obj_index(&obj);
+            let hist = Hist::of(oi, prims.clone());
+            self.record_git_change(hash, &heads, hist)?;
+            at = vec![self.seq()];
             ops.push(Applied {
                 seq: self.seq(),
                 session: GIT_SESSION.to_owned(),
                 field: key.clone(),
-                splices,
+                splices: transform::join(&prims),
             });
         }
         // Fields added, removed or reordered: one more change.
@@ -1086,7 +1186,7 @@ impl LiveDoc {
                 Ok(())
             })?;
             if let Some(hash) = hash {
-                self.record_git_change(hash, &heads)?;
+                self.record_git_change(hash, &heads, Hist::Empty)?;
                 at = vec![self.seq()];
                 fields_changed = true;
                 self.refresh_fields()?;
@@ -1239,8 +1339,16 @@ impl LiveDoc {
             .chain(self.authors.iter().map(|a| a.capacity() * 2 + 72))
             .sum();
         let fields: usize = self.field_ids.keys().map(|k| k.capacity() + 64).sum();
-        let text = self.last_text.as_ref().map_or(0, |(_, _, t)| t.capacity());
-        automerge + seqs + refs + names + fields + text
+        let hist = self.hist.heap_bytes() + self.hist_bytes;
+        let objs = self.objs.capacity() * (std::mem::size_of::<ObjId>() * 2 + 24);
+        let bridges: usize = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.bridge.as_ref())
+            .flat_map(|b| &b.pending)
+            .map(|p| 48 + p.prims.len() * std::mem::size_of::<Splice>())
+            .sum();
+        automerge + seqs + refs + names + fields + hist + objs + bridges
     }
 
     // ---- internals ----------------------------------------------------------------------
@@ -1318,26 +1426,188 @@ impl LiveDoc {
         }
     }
 
-    /// The state (head seqs, ascending) an edit of session `sid` against `base` is made on:
-    /// the heads at `base` plus the session's last change, without the heads already in that
-    /// change's history (its own earlier changes, and every seq up to what it covers), so the
-    /// set is minimal and compares equal to the current heads when it is the current state.
-    fn state_for(&self, sid: Option<u32>, base: u64) -> Vec<u64> {
-        let heads = self.heads_seqs(base);
-        let Some(sid) = sid else {
-            return heads;
-        };
-        let session = &self.sessions[sid as usize];
-        match session.last {
-            Some(last) if last > base => {
-                let mut state: Vec<u64> = heads
-                    .into_iter()
-                    .filter(|&h| h > session.covers && self.entry(h).session != sid)
-                    .collect();
-                state.push(last);
-                state
+    /// The index of text object `obj` in `objs`, registered (as existing from now) if new.
+    fn obj_index(&mut self, obj: &ObjId) -> u32 {
+        if let Some(&i) = self.obj_ids.get(obj) {
+            return i;
+        }
+        let i = self.objs.len() as u32;
+        self.objs.push(obj.clone());
+        self.obj_ids.insert(obj.clone(), i);
+        self.obj_since.push(self.seq());
+        i
+    }
+
+    /// What seq `seq` did to the texts (`floor < seq <= self.seq()`).
+    fn hist_at(&self, seq: u64) -> &Hist {
+        match seq
+            .checked_sub(self.floor)
+            .and_then(|i| self.hist.get(i as usize))
+        {
+            Some(h) => h,
+            None => unreachable!("seq {seq} is not in {}..={}", self.floor, self.seq()),
+        }
+    }
+
+    /// Works out what the raw changes among seqs `from + 1 ..= to` did to the texts (the
+    /// primitives from each field's text before and after, [`transform::diff_ops`]: the same
+    /// as when the change was made live).
+    fn resolve(&mut self, from: u64, to: u64) -> Result<(), LiveError> {
+        for seq in from + 1..=to {
+            if !matches!(self.hist_at(seq), Hist::Raw) {
+                continue;
             }
-            _ => heads,
+            let before = self.hashes(&self.heads_seqs(seq - 1));
+            let after = self.hashes(&self.heads_seqs(seq));
+            let mut ops = Vec::new();
+            let keys: Vec<String> = self.doc.keys_at(&self.fields_obj, &after).collect();
+            for key in keys {
+                let (Some(now), Some(then)) =
+                    (self.text_at(&key, &after)?, self.text_at(&key, &before)?)
+                else {
+                    continue;
+                };
+                if now != then {
+                    continue;
+                }
+                let prims = transform::diff_ops(
+                    &self.doc.text_at(&now, &before)?,
+                    &self.doc.text_at(&now, &after)?,
+                );
+                if !prims.is_empty() {
+                    ops.push((self.obj_index(&now), prims.into_boxed_slice()));
+                }
+            }
+            let hist = match ops.len() {
+                0 => Hist::Empty,
+                1 => {
+                    let (obj, prims) = ops.remove(0);
+                    Hist::of(obj, prims.into_vec())
+                }
+                _ => Hist::Many(ops.into_boxed_slice()),
+            };
+            self.hist_bytes += hist.heap_bytes();
+            let i = (seq - self.floor) as usize;
+            if let Some(entry) = self.hist.get_mut(i) {
+                *entry = hist;
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries a session's view from `from` to `to` (see [`Bridge`]): its own edits applied in
+    /// between leave `pending` (the client has seen them back); every other change passes
+    /// through the pending edits of its field, in order, transforming them as the client does.
+    /// `rank` is the session's ([`Session::rank`]).
+    fn carry(
+        &mut self,
+        pending: &mut VecDeque<Pending>,
+        from: u64,
+        to: u64,
+        rank: u32,
+    ) -> Result<(), LiveError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.resolve(from, to)?;
+        for seq in from + 1..=to {
+            if pending.is_empty() {
+                break;
+            }
+            if pending.front().is_some_and(|p| p.seq == seq) {
+                pending.pop_front();
+                continue;
+            }
+            let theirs_first =
+                transform::b_first(rank, self.sessions[self.entry(seq).session as usize].rank);
+            for (obj, mut op) in self.hist_at(seq).ops() {
+                for p in pending.iter_mut().filter(|p| p.obj == obj) {
+                    if op.is_empty() {
+                        break;
+                    }
+                    let (mine, theirs) =
+                        transform::xform(std::mem::take(&mut p.prims), op, theirs_first);
+                    p.prims = mine;
+                    op = theirs;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a bridge at `base` forward past what changes nothing in it: the session's own
+    /// edits applied right after it (carried past nothing, so the same in its terms and the
+    /// server's) and seqs that changed no text. Returns the new base. Without this, a client
+    /// that keeps sending against one old base would be carried past all its own edits again
+    /// at every edit.
+    fn settle(&self, mut base: u64, pending: &mut VecDeque<Pending>) -> u64 {
+        while base < self.seq() {
+            let next = base + 1;
+            if pending.front().is_some_and(|p| p.seq == next) {
+                pending.pop_front();
+            } else if !matches!(self.hist_at(next), Hist::Empty) {
+                break;
+            }
+            base = next;
+        }
+        base
+    }
+
+    /// Checks `splices` against what the client showed of `field` (object `oi`): the text at
+    /// `seen` plus `pending` (carried to `seen`). Returns the edit's primitives in the client's
+    /// terms and carried to the current text.
+    fn transform_edit(
+        &mut self,
+        field: &str,
+        oi: u32,
+        seen: u64,
+        pending: &VecDeque<Pending>,
+        rank: u32,
+        splices: &[Splice],
+    ) -> Result<(Vec<Splice>, Vec<Splice>), LiveError> {
+        let seq = self.seq();
+        let len_now = self.doc.length(&self.objs[oi as usize]);
+        let mine = transform::prims(splices);
+        if seen == seq {
+            // The client saw everything (its own edits too, so nothing is pending).
+            validate(field, len_now, splices)?;
+            return Ok((mine.clone(), mine));
+        }
+        // The field must exist in the client's version.
+        if self.obj_since[oi as usize] > seen {
+            let heads = self.hashes(&self.heads_seqs(seen));
+            if self.text_at(field, &heads)?.as_ref() != Some(&self.objs[oi as usize]) {
+                return Err(LiveError::UnknownField(field.to_owned()));
+            }
+        }
+        self.resolve(seen, seq)?;
+        // The length the client saw: now, without every change since `seen`, with its own
+        // pending edits.
+        let mut len = len_now as isize;
+        for s in seen + 1..=seq {
+            len -= self.hist_at(s).net_on(oi);
+        }
+        for p in pending.iter().filter(|p| p.obj == oi) {
+            len += transform::net(&p.prims);
+        }
+        validate(field, usize::try_from(len).unwrap_or(0), splices)?;
+        let mut work = pending.clone();
+        work.push_back(Pending {
+            seq: u64::MAX,
+            obj: oi,
+            prims: mine.clone(),
+        });
+        self.carry(&mut work, seen, seq, rank)?;
+        match (work.pop_back(), work.is_empty()) {
+            (Some(p), true) if p.seq == u64::MAX => {
+                validate(field, len_now, &p.prims).map_err(|e| {
+                    LiveError::Corrupt(format!("the edit carried to the current text: {e}"))
+                })?;
+                Ok((mine, p.prims))
+            }
+            _ => Err(LiveError::Corrupt(
+                "a session's earlier edit is not where its seq says".into(),
+            )),
         }
     }
 
@@ -1398,9 +1668,10 @@ impl LiveDoc {
         &mut self,
         hash: ChangeHash,
         deps: &[ChangeHash],
+        hist: Hist,
     ) -> Result<(), LiveError> {
         let base = self.sync_point.seq;
-        self.push_seq(Some(hash), Some(deps), GIT, GIT);
+        self.push_seq(Some(hash), Some(deps), GIT, GIT, hist);
         let seq = self.seq();
         let change = self.change_bytes(&hash)?;
         if let Err(e) = self
@@ -1434,14 +1705,17 @@ impl LiveDoc {
     }
 
     /// Appends seq `seq() + 1`: a change `hash` (None: nothing changed) made on `deps` (None:
-    /// on every current head).
+    /// on every current head), which did `hist` to the texts.
     fn push_seq(
         &mut self,
         hash: Option<ChangeHash>,
         deps: Option<&[ChangeHash]>,
         session: u32,
         author: u32,
+        hist: Hist,
     ) {
+        self.hist_bytes += hist.heap_bytes();
+        self.hist.push(hist);
         let seq = self.seq();
         let (hash, heads) = match (hash, deps) {
             (None, _) => (self.entry(seq).hash, HEADS_PREV),
@@ -1492,10 +1766,12 @@ impl LiveDoc {
     /// Rebuilds `field_ids` from the document.
     fn refresh_fields(&mut self) -> Result<(), LiveError> {
         let mut ids = HashMap::new();
-        for key in self.doc.keys(&self.fields_obj) {
+        let keys: Vec<String> = self.doc.keys(&self.fields_obj).collect();
+        for key in keys {
             if let Some((Value::Object(ObjType::Text), id)) =
                 self.doc.get(&self.fields_obj, key.as_str())?
             {
+                self.obj_index(&id);
                 ids.insert(key, id);
             }
         }
@@ -1918,6 +2194,27 @@ mod tests {
             .collect()
     }
 
+    /// The length of `field` as `session` shows it when it sends an edit against `base`: the
+    /// text at its base (automerge's, at that version) plus its edits not seen back yet.
+    fn view_len(live: &mut LiveDoc, session: &str, base: u64, field: &str) -> usize {
+        let obj = live.field_ids[field].clone();
+        let oi = live.obj_index(&obj);
+        let bridge = live
+            .session_ids
+            .get(session)
+            .and_then(|&s| live.sessions[s as usize].bridge.clone());
+        let (from, mut pending) = bridge.map_or((base, VecDeque::new()), |b| (b.base, b.pending));
+        let seen = base.max(from);
+        let rank = transform::rank(session, false);
+        live.carry(&mut pending, from, seen, rank).unwrap();
+        let heads = live.hashes(&live.heads_seqs(seen));
+        let mut len = live.doc.length_at(&obj, &heads) as isize;
+        for p in pending.iter().filter(|p| p.obj == oi) {
+            len += transform::net(&p.prims);
+        }
+        len as usize
+    }
+
     /// Several sessions, random bases (each at least the session's previous one, as clients
     /// send), random splices valid (mostly) at the edit's version. After every apply, the ops
     /// replayed on the snapshot give exactly `fields()`, the heads index agrees with automerge,
@@ -1944,10 +2241,7 @@ mod tests {
                 let base = last_base[who] + rng.below((seq - last_base[who]) as usize + 1) as u64;
                 last_base[who] = base;
                 let field = format!("f{}", rng.below(3));
-                let sid = live.session_ids.get(sessions[who]).copied();
-                let state = live.hashes(&live.state_for(sid, base));
-                let obj = live.field_ids[&field].clone();
-                let mut len = live.doc.length_at(&obj, &state);
+                let mut len = view_len(&mut live, sessions[who], base, &field);
                 let mut splices = Vec::new();
                 for _ in 0..1 + rng.below(3) {
                     // Now and then one past the end (refused).
@@ -2421,7 +2715,8 @@ mod tests {
             live.apply("a", "ua", 4, 0, "title", &[]).unwrap(),
             Outcome::Applied(_)
         ));
-        assert_eq!(live.field("title").unwrap(), "zyx強化數位隱私");
+        // Inserts at one place: the one already applied first (b's view, "zy", kept its order).
+        assert_eq!(live.field("title").unwrap(), "xzy強化數位隱私");
     }
 
     #[test]
@@ -2618,7 +2913,9 @@ mod tests {
         let keys: Vec<String> = live.fields().into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["title", "milestone.m1.text", "milestone.m2.text"]);
         assert_eq!(live.field("milestone.m2.text").unwrap(), "訂定指引");
-        assert_eq!(live.field("title").unwrap(), "強化數位隱私！與個資保障");
+        // b's "！" and the commit's "與個資保障" went in at one place: the commit, applied
+        // first, comes first (as b's editor showed it once the commit's op arrived).
+        assert_eq!(live.field("title").unwrap(), "強化數位隱私與個資保障！");
         // Edits of the removed field are refused, also from a base where it existed.
         let e = live
             .apply("b", "ub", 2, 2, "section.problem.text", &[sp(0, 0, "x")])

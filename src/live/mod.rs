@@ -9,6 +9,7 @@
 pub mod doc;
 pub mod log;
 pub mod merge;
+pub mod transform;
 
 pub use doc::{Applied, ClientSession, LiveDoc, LiveError, Outcome, GIT_SESSION};
 pub use merge::{merge3, splices, MergeError, Merged, Overlap, Splice};

@@ -29,7 +29,7 @@ use crate::auth::{Accounts, Sector, User};
 use crate::doc::form::{CommitmentForm, Field};
 use crate::doc::{self, Commitment, PlanConfig, Problems};
 use crate::live::doc::{Applied, LiveDoc, LiveError, Outcome};
-use crate::live::Splice;
+use crate::live::{transform, Splice, GIT_SESSION};
 use crate::store::{git, FileChange, Oid, Signature, Store, StoreError};
 
 use super::WorkflowError;
@@ -111,6 +111,8 @@ pub enum ToClient {
     Op {
         seq: u64,
         client: u64,
+        /// The sending session's rank: who goes first where two insert at one place.
+        rank: u32,
         field: String,
         splices: Vec<(usize, usize, String)>,
     },
@@ -156,6 +158,8 @@ impl ToClient {
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
     pub client: u64,
+    /// This session's rank (see `ToClient::Op`).
+    pub rank: u32,
     pub name: String,
     pub sector: Sector,
 }
@@ -511,6 +515,7 @@ impl Task {
             self.broadcast(&ToClient::Op {
                 seq: op.seq,
                 client: client_of.get(&op.session).copied().unwrap_or(0),
+                rank: transform::rank(&op.session, op.session == GIT_SESSION),
                 field: op.field.clone(),
                 splices: op
                     .splices
@@ -756,6 +761,7 @@ impl Task {
             fields: doc.fields(),
             you: Person {
                 client,
+                rank: transform::rank(&session, false),
                 name: user.name.clone(),
                 sector: user.sector,
             },
