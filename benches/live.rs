@@ -16,7 +16,8 @@
 //!   4,100-character paragraph, each edit against the seq it last saw, as `bench/peers` does
 //!   with its seeded text): time per `LiveDoc::apply` next to a plain automerge splice +
 //!   commit, and what automerge alone takes at that size for a transaction isolated at older
-//!   heads and for reading the whole text (the two steps of a concurrent edit).
+//!   heads and for reading the whole text (the two steps of a concurrent edit before
+//!   `LiveDoc` carried edits by transformation, kept to show why it does).
 //! - (c) memory per open live document: 200 documents each holding commitment c04 of the
 //!   demo as its edit-form fields (title, agencies, contact, each milestone's text/start/end,
 //!   each section's heading and text; section texts repeated so the total is ~5,000
@@ -256,8 +257,8 @@ fn bench_trace(runs: usize, dir: &Path) {
 
 /// `friendsforever` (two agents typing at once) through `LiveDoc::apply`, as in
 /// `tests/traces.rs`: each txn by its agent's session with `base` = the seq of its newest
-/// parent from the other agent. Edits whose state is not the current one take the isolated
-/// path (automerge at old heads, then a diff of the field for the linearized splices).
+/// parent from the other agent. Edits whose state is not the current one are carried past the
+/// changes since their base (`live::transform`) before their splice.
 fn bench_concurrent(dir: &Path) {
     let trace = load_trace("friendsforever");
     let edits: Vec<Vec<Splice>> = trace.txns.iter().map(|t| splices(&t.patches)).collect();
@@ -385,9 +386,9 @@ fn bench_many_editors(editors: usize, paragraph: usize, edits: usize) {
         floor.commit();
         plain.push(at.elapsed());
     }
-    // What a concurrent edit costs in automerge itself at this size: a one-character
-    // transaction isolated at the heads of one change back (what `LiveDoc` does for an edit
-    // whose base is not the current seq), and reading the whole text (what its `op` is
+    // What a concurrent edit would cost if automerge merged it at this size: a one-character
+    // transaction isolated at the heads of one change back (what `LiveDoc` did for an edit
+    // whose base was not the current seq), and reading the whole text (what its `op` was
     // computed from).
     let mut doc = automerge::Automerge::new();
     let mut tx = doc.transaction();

@@ -2,9 +2,9 @@
 //! `docs/live-protocol.md`.
 //!
 //! A [`LiveDoc`] owns the automerge document, its log file ([`super::log`]) and the indexes the
-//! protocol needs: the heads at every `seq` since the floor (so an edit made against any of
-//! them can be merged), each session's last change, the `(session, ref)` pairs already applied,
-//! who typed what, and the last checkpoint. It is a synchronous library type: the hub that owns
+//! protocol needs: the heads and the text changes at every `seq` since the floor (so an edit
+//! made against any of them can be carried to the current text), each session's view, the
+//! `(session, ref)` pairs already applied, who typed what, and the last checkpoint. It is a synchronous library type: the hub that owns
 //! sockets and batches fsyncs is built on top of it.
 //!
 //! Layout in automerge: the root map `fields` maps each field key to a Text object; the root
@@ -18,12 +18,21 @@
 //! is refused), so memory and log hold the text plus the history since the floor.
 //!
 //! Each applied change gets the next `seq`. Seq 0 is the initial document. The state an edit is
-//! made against is "the document at `base` plus every earlier change of the same session": in
-//! automerge terms the heads at `base` together with the session's last change. When that is
-//! the current state (the usual case: the client had seen everything) the edit is applied
-//! directly; otherwise it is applied in isolation at that state and merged (automerge keeps
-//! both sides), and the splices sent to clients are recomputed from the field's text before
-//! and after.
+//! made against is "the document at `base` plus every earlier edit of the same session": what
+//! the client showed. The server keeps, per seq, what it did to the texts ([`Hist`]), and per
+//! session a [`Bridge`]: the session's edits the client had not seen back when it last sent
+//! one, in the client's own terms, carried past everyone else's changes exactly as the client
+//! carries its pending edits past the ops it receives (`transform`, a port of the client's
+//! transform). An edit is carried past the changes since its base and applied to the automerge
+//! document at its current state; what clients are sent is that carried edit. When the client
+//! had seen everything (the usual case) there is nothing to carry.
+//!
+//! Why not an automerge transaction isolated at the edit's state, which would let automerge do
+//! the merge: automerge 0.12 walks the whole text object for one (10.8 ms per edit at 206,000
+//! characters), where a splice at the current state takes microseconds; see ARCHITECTURE.md.
+//! Changes from git ([`LiveDoc::merge_external`]) are still made at the checkpoint's state and
+//! merged by automerge (they are rare and may touch any field); what they did to the texts is a
+//! deterministic diff of the texts before and after, so a replay of the log finds the same.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
@@ -1810,13 +1819,7 @@ mod tests {
     use std::fs;
     use std::path::PathBuf;
 
-    fn sp(pos: usize, delete: usize, insert: &str) -> Splice {
-        Splice {
-            pos,
-            delete,
-            insert: insert.to_owned(),
-        }
-    }
+    use crate::live::{apply_to, sp};
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -1848,14 +1851,6 @@ mod tests {
             Ok(Outcome::Applied(a)) => a,
             other => panic!("not applied: {other:?}"),
         }
-    }
-
-    fn apply_to(text: &str, splices: &[Splice]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for s in splices {
-            chars.splice(s.pos..s.pos + s.delete, s.insert.chars());
-        }
-        chars.into_iter().collect()
     }
 
     /// What a client holds after the snapshot `initial` and the `op`s so far.
