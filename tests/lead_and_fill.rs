@@ -7,7 +7,7 @@
 mod common;
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use codraft::auth::Accounts;
 use codraft::workflow::setup;
@@ -21,23 +21,6 @@ async fn a_lead_agency_is_transferred_and_the_budget_filled_in_through_a_proposa
     let base = common::start_server(dir.path()).await;
     let web = Web::new(&base);
     let accounts = Accounts::open(dir.path()).unwrap();
-    let client = reqwest::Client::new();
-    let call = |who: &str, path: String, body: Value| {
-        let token = accounts.new_token(who).unwrap();
-        let client = client.clone();
-        let base = base.clone();
-        async move {
-            let r = client
-                .post(format!("{base}{path}"))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status();
-            (s, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
 
     // Still to fill in: the budget is pending.
     let p = web.get(None, &format!("/commitments/{C04}?lang=en")).await;
@@ -66,35 +49,14 @@ async fn a_lead_agency_is_transferred_and_the_budget_filled_in_through_a_proposa
             "lead_agencies = [\"國家發展委員會\"]",
         )
         .replace("金額俟年度預算核定後補充。", "2021年度新臺幣120萬元。");
-    let (st, p) = call(
-        "secretariat",
-        "/api/proposals".into(),
-        json!({
-            "title": "行政院組織調整：承諾4改由國家發展委員會主辦，並補充預算",
-            "documents": [{"commitment": C04, "text": text}],
-        }),
+    common::api::propose_approve_merge(
+        &base,
+        &accounts,
+        "行政院組織調整：承諾4改由國家發展委員會主辦，並補充預算",
+        C04,
+        &text,
     )
     .await;
-    assert_eq!(st, StatusCode::CREATED, "{p}");
-    let n = p["number"].as_u64().unwrap();
-    let (_, d) = common::get_json(&format!("{base}/api/proposals/{n}")).await;
-    let head = d["head"].as_str().unwrap().to_string();
-    for who in ["shufen-kuo", "chiaying-li"] {
-        let (st, v) = call(
-            who,
-            format!("/api/proposals/{n}/reviews"),
-            json!({"verdict": "approve", "head": head}),
-        )
-        .await;
-        assert_eq!(st, StatusCode::CREATED, "{who}: {v}");
-    }
-    let (st, v) = call(
-        "secretariat",
-        format!("/api/proposals/{n}/merge"),
-        json!({"expected_head": head}),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
 
     // The history keeps who led when.
     let (_, h) = common::get_json(&format!("{base}/api/commitments/{C04}/history")).await;
@@ -125,9 +87,11 @@ async fn a_lead_agency_is_transferred_and_the_budget_filled_in_through_a_proposa
     assert!(first_row.contains("國家發展委員會") && first_row.contains("current"));
 
     // New input goes to the new lead agency; the budget is no longer to fill in.
-    let (st, v) = call(
-        "pohan-chen",
-        "/api/inputs".into(),
+    let (st, v) = common::api::post_as(
+        &base,
+        &accounts,
+        Some("pohan-chen"),
+        "/api/inputs",
         json!({"kind": "change", "commitment": C04, "title": "t", "text": "x", "name": "陳柏翰"}),
     )
     .await;

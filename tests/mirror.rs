@@ -10,7 +10,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use codraft::auth::Accounts;
 use codraft::workflow::setup;
@@ -103,54 +103,19 @@ async fn a_mirror_receives_merges_and_round_tags_and_never_a_rewritten_tag() {
 
     // A merge through the API reaches the mirror.
     let accounts = Accounts::open(dir.path()).unwrap();
-    let client = reqwest::Client::new();
-    let call = |who: &str, path: String, body: Value| {
-        let token = accounts.new_token(who).unwrap();
-        let client = client.clone();
-        let base = base.clone();
-        async move {
-            let r = client
-                .post(format!("{base}{path}"))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let s = r.status();
-            (s, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let text = common::git(
         &repo,
         &["show", "main:commitments/c04-information-access/zh-TW.md"],
     )
     .replace("金額俟年度預算核定後補充。", "2021年度新臺幣120萬元。");
-    let (st, p) = call(
-        "secretariat",
-        "/api/proposals".into(),
-        json!({"title": "補充預算", "documents": [{"commitment": "c04-information-access", "text": text}]}),
+    common::api::propose_approve_merge(
+        &base,
+        &accounts,
+        "補充預算",
+        "c04-information-access",
+        &text,
     )
     .await;
-    assert_eq!(st, StatusCode::CREATED, "{p}");
-    let n = p["number"].as_u64().unwrap();
-    let (_, d) = common::get_json(&format!("{base}/api/proposals/{n}")).await;
-    let head = d["head"].as_str().unwrap().to_string();
-    for who in ["shufen-kuo", "chiaying-li"] {
-        let (st, v) = call(
-            who,
-            format!("/api/proposals/{n}/reviews"),
-            json!({"verdict": "approve", "head": head}),
-        )
-        .await;
-        assert_eq!(st, StatusCode::CREATED, "{v}");
-    }
-    let (st, v) = call(
-        "secretariat",
-        format!("/api/proposals/{n}/merge"),
-        json!({}),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
     let merged = rev(&repo, "main").unwrap();
     assert_ne!(merged, main);
     eventually("the merge mirrored", || {
@@ -184,6 +149,7 @@ async fn a_mirror_receives_merges_and_round_tags_and_never_a_rewritten_tag() {
         ],
     );
     let secretariat = accounts.new_token("secretariat").unwrap();
+    let client = reqwest::Client::new();
     let status = || async {
         client
             .get(format!("{base}/api/admin/mirrors"))

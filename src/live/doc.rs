@@ -2117,6 +2117,51 @@ mod tests {
         check_heads(&mut live);
     }
 
+    /// Two people typing at one spot at once, each with edits in flight (every edit against
+    /// base 0, i.e. neither saw the other's): each keeps its text in one piece, the session with
+    /// the lower rank first, whichever order the keystrokes reach the server in.
+    #[test]
+    fn two_typists_at_one_spot_do_not_interleave() {
+        let (low, high) = {
+            let (a, b) = ("typist-a", "typist-b");
+            if transform::rank(a, false) < transform::rank(b, false) {
+                (a, b)
+            } else {
+                (b, a)
+            }
+        };
+        for order in [[low, high], [high, low]] {
+            let (_dir, _path, mut live) = new_doc();
+            let title = live.field("title").unwrap();
+            let mut typed = HashMap::new();
+            // Each types two characters after "強化", alternating, all against base 0.
+            for round in 0..2 {
+                for who in order {
+                    let mine = if who == low {
+                        ["甲", "乙"]
+                    } else {
+                        ["丙", "丁"]
+                    };
+                    let n = typed.entry(who).or_insert(0u64);
+                    applied(live.apply(
+                        who,
+                        who,
+                        *n + 1,
+                        0,
+                        "title",
+                        &[sp(2 + round, 0, mine[round])],
+                    ));
+                    *n += 1;
+                }
+            }
+            assert_eq!(
+                live.field("title").unwrap(),
+                title.replacen("強化", "強化甲乙丙丁", 1),
+                "order {order:?}"
+            );
+        }
+    }
+
     #[test]
     fn an_edit_applies_to_its_base_plus_the_sessions_earlier_edits() {
         let (_dir, _path, mut live) = new_doc();

@@ -242,28 +242,7 @@ pub fn diff_ops(old: &str, new: &str) -> Vec<Splice> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::TestRng as Rng;
-
-    fn sp(pos: usize, delete: usize, insert: &str) -> Splice {
-        Splice {
-            pos,
-            delete,
-            insert: insert.to_owned(),
-        }
-    }
-
-    fn apply(text: &str, splices: &[Splice]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for s in splices {
-            assert!(
-                s.pos + s.delete <= chars.len(),
-                "{s:?} past {}",
-                chars.len()
-            );
-            chars.splice(s.pos..s.pos + s.delete, s.insert.chars());
-        }
-        chars.into_iter().collect()
-    }
+    use crate::live::{apply_to as apply, sp, TestRng as Rng};
 
     #[test]
     fn ties_insertions_and_deletions() {

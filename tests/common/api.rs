@@ -37,13 +37,7 @@ impl DemoApi {
 
     /// POSTs `body` as `who` (their bearer token) or signed out.
     pub async fn post(&self, who: Option<&str>, path: &str, body: Value) -> (StatusCode, Value) {
-        let mut req = self.client.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(id) = who {
-            req = req.bearer_auth(self.accounts.new_token(id).unwrap());
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
+        post_as(&self.base, &self.accounts, who, path, body).await
     }
 
     /// GETs JSON that must answer 200.
@@ -62,4 +56,57 @@ impl DemoApi {
     pub fn refs(&self) -> String {
         self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
     }
+}
+
+/// POSTs `body` to the server at `base` as `who` (a fresh bearer token of theirs) or signed out.
+pub async fn post_as(
+    base: &str,
+    accounts: &Accounts,
+    who: Option<&str>,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
+    if let Some(id) = who {
+        req = req.bearer_auth(accounts.new_token(id).unwrap());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A change to one commitment through the whole proposal path of the demo: the secretariat
+/// opens a proposal titled `title` with `text` as `commitment`'s Chinese document, the two
+/// drafters of its working group (郭淑芬, government; 李佳穎, civil society) approve its head,
+/// and the secretariat merges that head. Returns the proposal's number.
+#[allow(dead_code)]
+pub async fn propose_approve_merge(
+    base: &str,
+    accounts: &Accounts,
+    title: &str,
+    commitment: &str,
+    text: &str,
+) -> u64 {
+    let body = serde_json::json!({
+        "title": title,
+        "documents": [{"commitment": commitment, "text": text}],
+    });
+    let (st, p) = post_as(base, accounts, Some("secretariat"), "/api/proposals", body).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let n = p["number"].as_u64().unwrap();
+    let (_, d) = super::get_json(&format!("{base}/api/proposals/{n}")).await;
+    let head = d["head"].as_str().unwrap().to_string();
+    for who in ["shufen-kuo", "chiaying-li"] {
+        let verdict = serde_json::json!({"verdict": "approve", "head": head});
+        let path = format!("/api/proposals/{n}/reviews");
+        let (st, v) = post_as(base, accounts, Some(who), &path, verdict).await;
+        assert_eq!(st, StatusCode::CREATED, "{who}: {v}");
+    }
+    let merge = serde_json::json!({"expected_head": head});
+    let path = format!("/api/proposals/{n}/merge");
+    let (st, v) = post_as(base, accounts, Some("secretariat"), &path, merge).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    n
 }
