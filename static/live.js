@@ -518,8 +518,10 @@
   window.addEventListener('beforeunload', (ev) => { if (unacked.size) ev.preventDefault(); });
   $('live-reload').addEventListener('click', (ev) => { ev.preventDefault(); location.reload(); });
 
-  // For browser tests: wait until `pending` is 0, then compare `fields` across clients.
+  // For browser tests: wait until `pending` is 0, then compare `fields` across clients; and the
+  // transform itself, to check it against the server's (src/live/transform.rs).
   window.codraftLive = {
+    xform: (A, B, bFirst) => xform(prims(A), prims(B), bFirst),
     state: () => ({
       seq, pending: pending.length, connected: connected && synced, client: me && me.client,
       fields: Object.fromEntries(Array.from(fields, ([k, f]) => [k, f.el.value])),

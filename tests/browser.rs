@@ -459,9 +459,14 @@ async fn two_browsers_co_edit_a_section_live() {
         .to_string();
     assert_eq!(ta, tb, "both browsers hold the same text");
     // Every character of both, once and in each typist's order; typed at the same place at
-    // the same time, the two runs may interleave (the server's merge decides).
+    // the same time, each run stays whole (ties go by session rank, alike in the browser and
+    // the server, and the server places each keystroke where its typist's page showed it).
     let typed = ta.strip_prefix(&t0).unwrap_or_else(|| panic!("{ta}"));
     assert!(interleaves(typed, " Alpha甲", " Beta乙"), "{typed:?}");
+    assert!(
+        typed == " Alpha甲 Beta乙" || typed == " Beta乙 Alpha甲",
+        "the two runs interleave: {typed:?}"
+    );
     // What the page shows is that text.
     let shown = a
         .find(Locator::Css(field))
@@ -503,6 +508,82 @@ async fn two_browsers_co_edit_a_section_live() {
     );
     a.close().await.unwrap();
     b.close().await.unwrap();
+}
+
+/// The browser's transform (`static/live.js`) and the server's (`src/live/transform.rs`) are
+/// one algorithm in two languages: the server's idea of what a page showed rests on it. Random
+/// pairs of splice lists (code points, astral characters included), both tie rules: the same
+/// answer from both.
+#[tokio::test]
+async fn the_browser_and_the_server_transform_alike() {
+    use codraft::live::{transform, Splice};
+    let _one = one_at_a_time().await;
+    let dir = common::demo_dir();
+    let token = live_drafters(&dir);
+    let base = common::start_server(dir.path()).await;
+    let branch = common::open_proposal(&base, &token).await;
+    let (_d, c) = browser().await;
+    sign_in(&c, &base, "gov").await;
+    c.goto(&format!(
+        "{base}/edit?branch={branch}&commitment={C04}&doc=zh-TW&lang=en"
+    ))
+    .await
+    .unwrap();
+    wait_live(&c, |s| s["connected"] == true).await;
+
+    let mut rng = common::Rng(0x5eed_0f7a_4e00);
+    let alphabet = ["a", "的", "😀", "𠀀", " "];
+    let mut cases = Vec::new();
+    for _ in 0..400 {
+        let len = rng.below(8);
+        let list = |rng: &mut common::Rng| {
+            let mut n = len;
+            let mut out = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let pos = rng.below(n + 1);
+                let delete = rng.below(3).min(n - pos);
+                let insert: String = (0..rng.below(3))
+                    .map(|_| alphabet[rng.below(alphabet.len())])
+                    .collect();
+                n = n + insert.chars().count() - delete;
+                out.push(Splice {
+                    pos,
+                    delete,
+                    insert,
+                });
+            }
+            out
+        };
+        let (a, b) = (list(&mut rng), list(&mut rng));
+        cases.push((a, b, rng.below(2) == 1));
+    }
+    type Wire = Vec<(usize, usize, String)>;
+    let wire = |l: &[Splice]| -> Wire {
+        l.iter()
+            .map(|s| (s.pos, s.delete, s.insert.clone()))
+            .collect()
+    };
+    let js_cases: Vec<_> = cases
+        .iter()
+        .map(|(a, b, first)| json!([wire(a), wire(b), first]))
+        .collect();
+    let answers = c
+        .execute(
+            "return arguments[0].map(([a, b, f]) => window.codraftLive.xform(a, b, f));",
+            vec![json!(js_cases)],
+        )
+        .await
+        .unwrap();
+    let answers: Vec<(Wire, Wire)> = serde_json::from_value(answers).unwrap();
+    for ((a, b, first), (js_a, js_b)) in cases.iter().zip(answers) {
+        let (ra, rb) = transform::xform(transform::prims(a), transform::prims(b), *first);
+        assert_eq!(
+            (wire(&ra), wire(&rb)),
+            (js_a, js_b),
+            "a={a:?} b={b:?} b_first={first}"
+        );
+    }
+    c.close().await.unwrap();
 }
 
 const LIVE_FIELD: &str = "section.problem.text";
