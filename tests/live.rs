@@ -605,7 +605,7 @@ async fn the_concurrent_friendsforever_trace_replays_to_its_end_text() {
     let agents: BTreeSet<u64> = txns.iter().map(|x| x["agent"].as_u64().unwrap()).collect();
     // Agent 0's text goes first where both type at one place (see tests/traces.rs): these
     // session names give agent 0 the lower rank.
-    let rank = |a: u64| codraft::live::transform::rank(&format!("friends-agent-{a:08}"), false);
+    let rank = |a: u64| codraft::live::transform::rank(&format!("friends-agent-{a:08}"));
     assert!(rank(0) < rank(1));
     for agent in &agents {
         let session = format!("friends-agent-{agent:08}");

@@ -245,7 +245,7 @@ fn friendsforever_in_a_racing_arrival_order_keeps_clients_and_server_equal() {
 /// the sessions standing for the agents must rank that way. Session names are arbitrary, so a
 /// test picks names that do; this says so instead of leaving it to luck.
 fn agents_rank_as_the_trace_needs(sessions: &[&str; 2]) {
-    let [a0, a1] = sessions.map(|s| transform::rank(s, false));
+    let [a0, a1] = sessions.map(transform::rank);
     assert!(
         a0 < a1,
         "sessions {sessions:?} rank {a0} and {a1}: agent 0 needs the lower rank"

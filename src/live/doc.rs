@@ -275,7 +275,7 @@ impl Session {
             name: name.to_owned(),
             actor: actor_for(name),
             bridge: None,
-            rank: transform::rank(name, name == GIT_SESSION),
+            rank: transform::rank(name),
             refs: Chunked::new(),
             floor: None,
             refused: None,
@@ -1001,7 +1001,7 @@ impl LiveDoc {
             };
         let seen = base.max(from);
         let rank = known.map_or_else(
-            || transform::rank(session, false),
+            || transform::rank(session),
             |sid| self.sessions[sid as usize].rank,
         );
         let carried = self.carry(&mut pending, from, seen, rank);
@@ -2124,7 +2124,7 @@ mod tests {
     fn two_typists_at_one_spot_do_not_interleave() {
         let (low, high) = {
             let (a, b) = ("typist-a", "typist-b");
-            if transform::rank(a, false) < transform::rank(b, false) {
+            if transform::rank(a) < transform::rank(b) {
                 (a, b)
             } else {
                 (b, a)
@@ -2245,7 +2245,7 @@ mod tests {
             .and_then(|&s| live.sessions[s as usize].bridge.clone());
         let (from, mut pending) = bridge.map_or((base, VecDeque::new()), |b| (b.base, b.pending));
         let seen = base.max(from);
-        let rank = transform::rank(session, false);
+        let rank = transform::rank(session);
         live.carry(&mut pending, from, seen, rank).unwrap();
         let heads = live.hashes(&live.heads_seqs(seen));
         let mut len = live.doc.length_at(&obj, &heads) as isize;

@@ -18,6 +18,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::doc::GIT_SESSION;
 use super::merge::{splices as diff_splices, Splice};
 
 /// Past this many differing characters on either side, [`diff_ops`] gives one splice for the
@@ -181,11 +182,11 @@ pub fn b_first(a_rank: u32, b_rank: u32) -> bool {
     b_rank <= a_rank
 }
 
-/// A session's rank for [`b_first`]: 0 for changes from git (they go first), otherwise 31
-/// bits of SHA-256 of the session id, plus one. Clients get their own in the snapshot and
-/// everyone's with each `op`.
-pub fn rank(session: &str, git: bool) -> u32 {
-    if git {
+/// A session's rank for [`b_first`]: 0 for changes from git ([`GIT_SESSION`], a session id
+/// no client may use: they go first), otherwise 31 bits of SHA-256 of the session id, plus
+/// one. Clients get their own in the snapshot and everyone's with each `op`.
+pub fn rank(session: &str) -> u32 {
+    if session == GIT_SESSION {
         return 0;
     }
     use sha2::{Digest, Sha256};

@@ -29,7 +29,7 @@ use crate::auth::{Accounts, Sector, User};
 use crate::doc::form::{CommitmentForm, Field};
 use crate::doc::{self, Commitment, PlanConfig, Problems};
 use crate::live::doc::{Applied, LiveDoc, LiveError, Outcome};
-use crate::live::{transform, Splice, GIT_SESSION};
+use crate::live::{transform, Splice};
 use crate::store::{git, FileChange, Oid, Signature, Store, StoreError};
 
 use super::WorkflowError;
@@ -515,7 +515,7 @@ impl Task {
             self.broadcast(&ToClient::Op {
                 seq: op.seq,
                 client: client_of.get(&op.session).copied().unwrap_or(0),
-                rank: transform::rank(&op.session, op.session == GIT_SESSION),
+                rank: transform::rank(&op.session),
                 field: op.field.clone(),
                 splices: op
                     .splices
@@ -761,7 +761,7 @@ impl Task {
             fields: doc.fields(),
             you: Person {
                 client,
-                rank: transform::rank(&session, false),
+                rank: transform::rank(&session),
                 name: user.name.clone(),
                 sector: user.sector,
             },
